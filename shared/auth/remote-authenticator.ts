@@ -1,0 +1,49 @@
+import { createHash } from 'node:crypto';
+import type { Cache } from '../cache/cache.js';
+import { getJson, setJson } from '../cache/cache.js';
+import type { Fetcher } from '../clients/fetcher.js';
+import { ServiceUnavailableError } from '../errors.js';
+import type { Authenticator } from './authenticator.js';
+import type { Principal } from './principal.js';
+
+export const INTROSPECT_PATH = '/internal/v1/auth/introspect';
+
+export interface RemoteAuthenticatorOptions {
+  /** Reaches the user function, which owns API keys and users. */
+  userFetcher: Fetcher;
+  cache: Cache;
+  /** How long an answer is reused; a revoked key keeps working at most this long. */
+  ttlMs?: number;
+}
+
+/**
+ * {@link Authenticator} for functions other than the user function: asks
+ * the user function (`POST /internal/v1/auth/introspect`) and caches the
+ * answer under a hash of the credential, never the credential itself.
+ */
+export function createRemoteAuthenticator(options: RemoteAuthenticatorOptions): Authenticator {
+  const ttlMs = options.ttlMs ?? 30_000;
+  return {
+    async authenticate(credential) {
+      const key = `auth:${createHash('sha256').update(credential).digest('base64url')}`;
+      const cached = await getJson<{ principal: Principal | null }>(options.cache, key);
+      if (cached) return cached.principal;
+      let res: Response;
+      try {
+        res = await options.userFetcher(
+          new Request(`http://user${INTROSPECT_PATH}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ credential }),
+          }),
+        );
+      } catch (err) {
+        throw new ServiceUnavailableError('The user function is unreachable; cannot check credentials', { cause: err });
+      }
+      if (!res.ok) throw new ServiceUnavailableError(`The user function answered ${res.status} to a credential check`);
+      const body = (await res.json()) as { data: { principal: Principal | null } };
+      await setJson(options.cache, key, { principal: body.data.principal }, ttlMs);
+      return body.data.principal;
+    },
+  };
+}

@@ -1,0 +1,16 @@
+/**
+ * How one function calls another: a `fetch`-shaped function. In one process
+ * (`npm start`) it is the other app's `app.fetch` (same code path, no
+ * socket); in containers it is `fetch` against the service URL.
+ */
+export type Fetcher = (request: Request) => Promise<Response>;
+
+/** A {@link Fetcher} that sends to `baseUrl`, keeping path and query of the request. */
+export function createUrlFetcher(baseUrl: string, timeoutMs = 5000): Fetcher {
+  const base = new URL(baseUrl);
+  return (request) => {
+    const incoming = new URL(request.url);
+    const target = new URL(incoming.pathname + incoming.search, base);
+    return fetch(new Request(target, request), { signal: AbortSignal.timeout(timeoutMs) });
+  };
+}

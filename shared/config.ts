@@ -1,0 +1,175 @@
+import { z } from 'zod';
+
+/**
+ * The one reader of `process.env`. Every setting of every function is named
+ * here, validated with zod, and handed to the code that needs it as a typed
+ * {@link Config}. Handlers never see the environment.
+ */
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const QUEUE_DRIVERS = ['memory', 'rabbitmq', 'sqs'] as const;
+const EMAIL_PROVIDERS = ['smtp', 'ses'] as const;
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+
+const optionalUrl = optionalString.pipe(z.url().optional());
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .optional()
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const commaList = <T extends z.ZodType<string, string>>(item: T) =>
+  z
+    .string()
+    .optional()
+    .transform((value) =>
+      (value ?? '')
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part.length > 0),
+    )
+    .pipe(z.array(item));
+
+const port = z.coerce.number().int().min(1).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  DATA_DIR: z.string().min(1).default('./.data'),
+  PORT: port.optional(),
+
+  DATABASE_URL: optionalUrl,
+  REDIS_URL: optionalUrl,
+  QUEUE_DRIVER: z.enum(QUEUE_DRIVERS).optional(),
+  AMQP_URL: optionalUrl,
+  SQS_ENDPOINT: optionalUrl,
+  SQS_QUEUE_PREFIX: z.string().default(''),
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+
+  SMTP_HOST: optionalString,
+  SMTP_PORT: port.optional(),
+  SMTP_USER: optionalString,
+  SMTP_PASS: optionalString,
+  SMTP_SECURE: booleanFlag,
+  EMAIL_FROM: z.string().min(3).default('Notifications <notifications@localhost>'),
+  EMAIL_PROVIDERS: commaList(z.enum(EMAIL_PROVIDERS)).transform((list) =>
+    list.length > 0 ? list : (['smtp'] as Array<(typeof EMAIL_PROVIDERS)[number]>),
+  ),
+  SES_ENDPOINT: optionalUrl,
+  SES_REGION: optionalString,
+
+  VAPID_PUBLIC_KEY: optionalString,
+  VAPID_PRIVATE_KEY: optionalString,
+  VAPID_SUBJECT: optionalString,
+
+  USER_SERVICE_URL: optionalUrl,
+  TEMPLATE_SERVICE_URL: optionalUrl,
+  GATEWAY_URL: optionalUrl,
+
+  ADMIN_API_KEY: optionalString.pipe(z.string().min(24, 'must be at least 24 characters').optional()),
+  JWT_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  JWT_TTL_SECONDS: positiveInt.default(3600),
+
+  BODY_LIMIT_BYTES: positiveInt.default(64 * 1024),
+  PUSH_ENDPOINT_ALLOWLIST: commaList(z.string().min(1)),
+  CACHE_USER_TTL_SECONDS: positiveInt.default(30),
+});
+
+export type Env = Record<string, string | undefined>;
+
+/** Validated, typed configuration shared by every function. */
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  logLevel: (typeof LOG_LEVELS)[number];
+  dataDir: string;
+  port: number | undefined;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  queue: {
+    driver: (typeof QUEUE_DRIVERS)[number];
+    amqpUrl: string | undefined;
+    sqsEndpoint: string | undefined;
+    sqsQueuePrefix: string;
+    awsRegion: string;
+  };
+  email: {
+    from: string;
+    providers: Array<(typeof EMAIL_PROVIDERS)[number]>;
+    smtp: { host: string | undefined; port: number | undefined; user: string | undefined; pass: string | undefined; secure: boolean };
+    ses: { endpoint: string | undefined; region: string | undefined };
+  };
+  vapid: { publicKey: string | undefined; privateKey: string | undefined; subject: string | undefined };
+  services: { userUrl: string | undefined; templateUrl: string | undefined; gatewayUrl: string | undefined };
+  auth: { adminApiKey: string | undefined; jwtSecret: string | undefined; jwtTtlSeconds: number };
+  http: { bodyLimitBytes: number };
+  push: { endpointAllowlist: string[] };
+  cache: { userTtlSeconds: number };
+}
+
+/** Thrown by {@link loadConfig}; lists every bad variable at once. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const DEV_PUSH_ALLOWLIST = ['localhost', '127.0.0.1', '[::1]'];
+
+/**
+ * Parse and validate the environment. Throws one {@link ConfigError} naming
+ * every bad variable; call it once in an entry point, never at import time.
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  const problems: string[] = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`);
+
+  if (parsed.success) {
+    const e = parsed.data;
+    if (e.NODE_ENV === 'production') {
+      if (!e.ADMIN_API_KEY) problems.push('ADMIN_API_KEY: required when NODE_ENV=production');
+      if (!e.JWT_SECRET) problems.push('JWT_SECRET: required when NODE_ENV=production');
+    }
+    if (e.QUEUE_DRIVER === 'rabbitmq' && !e.AMQP_URL) problems.push('AMQP_URL: required when QUEUE_DRIVER=rabbitmq');
+  }
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+
+  const e = parsed.data;
+  return {
+    env: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    dataDir: e.DATA_DIR,
+    port: e.PORT,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    queue: {
+      driver: e.QUEUE_DRIVER ?? (e.AMQP_URL ? 'rabbitmq' : 'memory'),
+      amqpUrl: e.AMQP_URL,
+      sqsEndpoint: e.SQS_ENDPOINT,
+      sqsQueuePrefix: e.SQS_QUEUE_PREFIX,
+      awsRegion: e.AWS_REGION,
+    },
+    email: {
+      from: e.EMAIL_FROM,
+      providers: e.EMAIL_PROVIDERS,
+      smtp: { host: e.SMTP_HOST, port: e.SMTP_PORT, user: e.SMTP_USER, pass: e.SMTP_PASS, secure: e.SMTP_SECURE },
+      ses: { endpoint: e.SES_ENDPOINT, region: e.SES_REGION },
+    },
+    vapid: { publicKey: e.VAPID_PUBLIC_KEY, privateKey: e.VAPID_PRIVATE_KEY, subject: e.VAPID_SUBJECT },
+    services: { userUrl: e.USER_SERVICE_URL, templateUrl: e.TEMPLATE_SERVICE_URL, gatewayUrl: e.GATEWAY_URL },
+    auth: { adminApiKey: e.ADMIN_API_KEY, jwtSecret: e.JWT_SECRET, jwtTtlSeconds: e.JWT_TTL_SECONDS },
+    http: { bodyLimitBytes: e.BODY_LIMIT_BYTES },
+    push: {
+      endpointAllowlist:
+        e.PUSH_ENDPOINT_ALLOWLIST.length > 0 || e.NODE_ENV === 'production' ? e.PUSH_ENDPOINT_ALLOWLIST : DEV_PUSH_ALLOWLIST,
+    },
+    cache: { userTtlSeconds: e.CACHE_USER_TTL_SECONDS },
+  };
+}

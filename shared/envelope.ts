@@ -1,0 +1,75 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { AppError } from './errors.js';
+import { currentLogContext } from './logging/context.js';
+import type { Logger } from './logging/logger.js';
+
+/**
+ * The response envelope of every route:
+ * `{ success, data?, error?, message, meta? }`, snake_case throughout.
+ */
+export interface PageMeta {
+  total: number;
+  limit: number;
+  page: number;
+  total_pages: number;
+  has_next: boolean;
+  has_previous: boolean;
+}
+
+export interface SuccessEnvelope<T> {
+  success: true;
+  data: T;
+  message: string;
+  meta?: PageMeta;
+}
+
+export interface ErrorEnvelope {
+  success: false;
+  error: string;
+  message: string;
+  meta: Record<string, unknown>;
+}
+
+export function ok<T>(c: Context, data: T, message = 'ok', status: ContentfulStatusCode = 200) {
+  return c.json<SuccessEnvelope<T>>({ success: true, data, message }, status);
+}
+
+export function pageMeta(total: number, page: number, limit: number): PageMeta {
+  const totalPages = Math.max(1, Math.ceil(total / limit));
+  return { total, limit, page, total_pages: totalPages, has_next: page < totalPages, has_previous: page > 1 };
+}
+
+export function okPage<T>(c: Context, data: T[], meta: PageMeta, message = 'ok') {
+  return c.json<SuccessEnvelope<T[]>>({ success: true, data, message, meta });
+}
+
+export function errorEnvelope(code: string, message: string, meta: Record<string, unknown> = {}): ErrorEnvelope {
+  return { success: false, error: code, message, meta: { correlation_id: currentLogContext().correlation_id, ...meta } };
+}
+
+/**
+ * The one place an error becomes an HTTP response. An {@link AppError} keeps
+ * its status and code; Hono's own exceptions keep their status; anything
+ * else is an unexpected 500, logged with its stack and shown without detail.
+ */
+export function createErrorHandler(logger: Logger) {
+  return function handleError(err: Error, c: Context): Response {
+    if (err instanceof AppError) {
+      if (err.retryAfterSeconds !== undefined) c.header('Retry-After', String(err.retryAfterSeconds));
+      if (err.status >= 500) logger.error({ err }, err.message);
+      return c.json(errorEnvelope(err.code, err.message, err.details), err.status as ContentfulStatusCode);
+    }
+    if (err instanceof HTTPException) {
+      const status = err.status as ContentfulStatusCode;
+      return c.json(errorEnvelope(status >= 500 ? 'internal_error' : 'bad_request', err.message || 'Bad request'), status);
+    }
+    logger.error({ err }, 'unhandled error');
+    return c.json(errorEnvelope('internal_error', 'Internal server error'), 500);
+  };
+}
+
+export function notFoundHandler(c: Context): Response {
+  return c.json(errorEnvelope('not_found', `No route for ${c.req.method} ${c.req.path}`), 404);
+}

@@ -1,0 +1,35 @@
+import { Hono } from 'hono';
+import { createErrorHandler, notFoundHandler } from '../envelope.js';
+import type { Logger } from '../logging/logger.js';
+import type { AppEnv } from './app-env.js';
+import { correlationId } from './correlation-id.js';
+import { mountHealth, type ReadinessCheck } from './health.js';
+import { limitBody, requireJsonBody } from './json-body.js';
+import { requestLog } from './request-log.js';
+
+export interface BaseAppOptions {
+  /** Function name, shown by the health routes. */
+  name: string;
+  logger: Logger;
+  bodyLimitBytes: number;
+  /** Dependencies `/health/ready` probes. */
+  readiness: Record<string, ReadinessCheck>;
+}
+
+/**
+ * The Hono app every function starts from: correlation ids, request logs,
+ * body limit (413), JSON-only bodies (415, 400), health routes, 404 for
+ * unknown routes and the one error handler. Paths match with or without a
+ * trailing slash.
+ */
+export function createBaseApp(options: BaseAppOptions): Hono<AppEnv> {
+  const app = new Hono<AppEnv>({ strict: false });
+  app.use('*', correlationId());
+  app.use('*', requestLog(options.logger));
+  app.use('*', limitBody(options.bodyLimitBytes));
+  app.use('*', requireJsonBody());
+  mountHealth(app, options.name, options.readiness);
+  app.notFound(notFoundHandler);
+  app.onError(createErrorHandler(options.logger));
+  return app;
+}

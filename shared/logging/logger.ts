@@ -1,0 +1,45 @@
+import { pino, type DestinationStream, type Logger } from 'pino';
+import { currentLogContext } from './context.js';
+
+export type { Logger } from 'pino';
+
+export interface LoggerOptions {
+  level: string;
+  /** The function (gateway, user, ...) or tool writing the lines. */
+  name: string;
+  destination?: DestinationStream;
+}
+
+/** Paths that never reach a log line, wherever they appear. */
+const REDACT_PATHS = [
+  'password',
+  '*.password',
+  'password_hash',
+  '*.password_hash',
+  'key',
+  '*.key',
+  'token',
+  '*.token',
+  'authorization',
+  '*.authorization',
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+];
+
+/**
+ * A pino JSON logger. Every line carries the correlation id (and
+ * notification id) of the request or message it was written for, taken from
+ * the async context set by the correlation middleware or the consumer.
+ */
+export function createLogger(options: LoggerOptions): Logger {
+  return pino(
+    {
+      level: options.level,
+      base: { fn: options.name },
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      mixin: () => ({ ...currentLogContext() }),
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    options.destination,
+  );
+}

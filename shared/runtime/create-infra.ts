@@ -1,0 +1,30 @@
+import type { Cache } from '../cache/cache.js';
+import { createMemoryCache } from '../cache/memory-cache.js';
+import { createRedisCache } from '../cache/redis-cache.js';
+import type { Config } from '../config.js';
+import { createDb, dbOptionsFrom } from '../db/create-db.js';
+import { createLogger } from '../logging/logger.js';
+import { resolveJwtSecret } from './dev-secrets.js';
+import type { Infra } from './function-module.js';
+
+function createCache(config: Config): Cache {
+  return config.redisUrl ? createRedisCache({ url: config.redisUrl }) : createMemoryCache();
+}
+
+/** Build the adapters the config names: Postgres or PGlite, Redis or memory. */
+export async function createInfra(config: Config, name: string): Promise<Infra & { close(): Promise<void> }> {
+  const logger = createLogger({ level: config.logLevel, name });
+  const database = await createDb(dbOptionsFrom(config));
+  const cache = createCache(config);
+  return {
+    config,
+    logger,
+    database,
+    cache,
+    jwtSecret: resolveJwtSecret(config),
+    close: async () => {
+      await cache.close();
+      await database.close();
+    },
+  };
+}

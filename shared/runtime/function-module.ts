@@ -1,0 +1,48 @@
+import type { Hono } from 'hono';
+import type { Cache } from '../cache/cache.js';
+import type { Fetcher } from '../clients/fetcher.js';
+import type { Config } from '../config.js';
+import type { Database, MigrationSet } from '../db/create-db.js';
+import type { AppEnv } from '../http/app-env.js';
+import type { Logger } from '../logging/logger.js';
+
+export type FunctionName = 'gateway' | 'user' | 'template' | 'email' | 'push';
+
+/** Adapters built once from config by an entry point and handed to each function. */
+export interface Infra {
+  config: Config;
+  logger: Logger;
+  database: Database;
+  cache: Cache;
+  /** Token signing secret: JWT_SECRET, or a dev secret kept in DATA_DIR. */
+  jwtSecret: string;
+}
+
+/** Reaching the other functions (HTTP only; see DESIGN.md). */
+export interface Peers {
+  fetcher(name: 'gateway' | 'user' | 'template'): Fetcher;
+}
+
+export interface RunningFunction {
+  app: Hono<AppEnv>;
+  /** Start background work (consumers, relays); resolves once started. */
+  start?(): Promise<void>;
+  /** Stop background work and release what `create` opened. */
+  stop?(): Promise<void>;
+}
+
+/**
+ * One function as the entry points see it. `main.ts` runs one module alone;
+ * the dev runner (`npm start`) runs all five in one process; `lambda.ts`
+ * wraps the same `create`.
+ */
+export interface FunctionModule {
+  name: FunctionName;
+  /** Port inside its container (DESIGN.md), the default when it runs alone. */
+  containerPort: number;
+  /** Port under `npm start` (8000-8004). */
+  devPort: number;
+  /** Tables it owns. */
+  migrations?: MigrationSet;
+  create(infra: Infra, peers: Peers): Promise<RunningFunction>;
+}

@@ -1,0 +1,41 @@
+import { loadConfig } from '../config.js';
+import { createUrlFetcher } from '../clients/fetcher.js';
+import { createInfra } from './create-infra.js';
+import type { FunctionModule, Peers } from './function-module.js';
+import { closeServer, listen } from './serve.js';
+
+const SERVICE_URL_VARIABLE = { gateway: 'GATEWAY_URL', user: 'USER_SERVICE_URL', template: 'TEMPLATE_SERVICE_URL' } as const;
+
+/**
+ * The container entry of one function (`node dist/functions/<name>/main.js`):
+ * config from the environment, its migrations, its app on PORT (default:
+ * its container port), and a clean stop on SIGTERM/SIGINT.
+ */
+export async function runFunction(module: FunctionModule): Promise<void> {
+  const config = loadConfig();
+  const infra = await createInfra(config, module.name);
+  const urls = { gateway: config.services.gatewayUrl, user: config.services.userUrl, template: config.services.templateUrl };
+  const peers: Peers = {
+    fetcher(name) {
+      const url = urls[name];
+      if (!url) throw new Error(`${SERVICE_URL_VARIABLE[name]} must be set to run ${module.name} on its own`);
+      return createUrlFetcher(url);
+    },
+  };
+  if (module.migrations) await infra.database.migrate(module.migrations);
+  const running = await module.create(infra, peers);
+  await running.start?.();
+  const port = config.port ?? module.containerPort;
+  const server = await listen(running.app, port);
+  infra.logger.info({ port }, `${module.name} listening on http://localhost:${port}`);
+
+  const shutdown = async (signal: string) => {
+    infra.logger.info({ signal }, 'shutting down');
+    await closeServer(server);
+    await running.stop?.();
+    await infra.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
