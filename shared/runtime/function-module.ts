@@ -29,6 +29,8 @@ export interface RunningFunction {
   start?(): Promise<void>;
   /** Stop background work and release what `create` opened. */
   stop?(): Promise<void>;
+  /** Lines the entry point prints once to the terminal (e.g. a generated dev admin key). */
+  banner?: string[];
 }
 
 /**

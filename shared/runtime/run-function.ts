@@ -28,6 +28,8 @@ export async function runFunction(module: FunctionModule): Promise<void> {
   const port = config.port ?? module.containerPort;
   const server = await listen(running.app, port);
   infra.logger.info({ port }, `${module.name} listening on http://localhost:${port}`);
+  // printed, not logged: a banner may hold a secret meant for the operator's eyes only
+  for (const line of running.banner ?? []) process.stdout.write(`${line}\n`);
 
   const shutdown = async (signal: string) => {
     infra.logger.info({ signal }, 'shutting down');

@@ -1,0 +1,25 @@
+import type { Hono } from 'hono';
+import type { AppEnv } from '../../shared/http/app-env.js';
+import { createBaseApp } from '../../shared/http/create-app.js';
+import { createApiKeysRoutes } from './api-keys.routes.js';
+import { createAuthRoutes } from './auth.routes.js';
+import { createInternalRoutes } from './internal.routes.js';
+import { createPushSubscriptionsRoutes } from './push-subscriptions.routes.js';
+import type { UserAppDeps } from './user-deps.js';
+import { createUsersRoutes } from './users.routes.js';
+
+/** The user function's HTTP app: users, preferences, devices, login, API keys. */
+export function createUserApp(deps: UserAppDeps): Hono<AppEnv> {
+  const app = createBaseApp({
+    name: 'user',
+    logger: deps.logger,
+    bodyLimitBytes: deps.bodyLimitBytes,
+    readiness: deps.readiness,
+  });
+  app.route('/api/v1/users/:user_id/push-subscriptions', createPushSubscriptionsRoutes(deps));
+  app.route('/api/v1/users', createUsersRoutes(deps));
+  app.route('/api/v1/auth', createAuthRoutes(deps));
+  app.route('/api/v1/api-keys', createApiKeysRoutes(deps));
+  app.route('/internal/v1', createInternalRoutes(deps));
+  return app;
+}
