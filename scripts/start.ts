@@ -1,0 +1,49 @@
+// `npm start`: all five functions in ONE process on ports 8000-8004 with
+// embedded defaults (PGlite under DATA_DIR, in-memory cache and queue).
+// Functions call each other through each other's `app.fetch`: no sockets.
+import type { Fetcher } from '../shared/clients/fetcher.js';
+import { loadConfig } from '../shared/config.js';
+import { createInfra } from '../shared/runtime/create-infra.js';
+import type { Peers, RunningFunction } from '../shared/runtime/function-module.js';
+import { closeServer, listen } from '../shared/runtime/serve.js';
+import { allFunctions } from '../functions/registry.js';
+
+const config = loadConfig();
+const infra = await createInfra(config, 'dev');
+for (const module of allFunctions) if (module.migrations) await infra.database.migrate(module.migrations);
+
+const running = new Map<string, RunningFunction>();
+const inProcess = (name: string): Fetcher => (request) => {
+  const target = running.get(name);
+  if (!target) return Promise.reject(new Error(`${name} function is not running`));
+  return Promise.resolve(target.app.fetch(request));
+};
+const peers: Peers = { fetcher: (name) => inProcess(name) };
+
+for (const module of allFunctions) running.set(module.name, await module.create(infra, peers));
+for (const fn of running.values()) await fn.start?.();
+
+const servers = await Promise.all(allFunctions.map((module) => listen(running.get(module.name)!.app, module.devPort)));
+
+const out = (line = '') => process.stdout.write(`${line}\n`);
+out();
+out('Notification platform running (embedded mode: PGlite, memory cache, memory queue)');
+for (const module of [...allFunctions].sort((a, b) => a.devPort - b.devPort)) {
+  out(`  ${module.name.padEnd(9)} http://localhost:${module.devPort}`);
+}
+out(`  data dir  ${config.dataDir}`);
+for (const fn of running.values()) for (const line of fn.banner ?? []) out(`  ${line}`);
+out();
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  infra.logger.info({ signal }, 'shutting down');
+  await Promise.all(servers.map(closeServer));
+  for (const fn of [...running.values()].reverse()) await fn.stop?.();
+  await infra.close();
+  process.exit(0);
+}
+process.once('SIGINT', () => void shutdown('SIGINT'));
+process.once('SIGTERM', () => void shutdown('SIGTERM'));
