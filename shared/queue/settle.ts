@@ -1,0 +1,116 @@
+import { AppError } from '../errors.js';
+import { withLogContext } from '../logging/context.js';
+import type { Logger } from '../logging/logger.js';
+import { MESSAGES, nextDelayMs, type MessageOf, type RetryPolicy, type RoutingKey } from '../messages.js';
+import type { Delivery, Handler, Outcome } from './queue.js';
+
+/**
+ * The one place that turns a handler's result into what the broker should
+ * do. Every adapter calls {@link settle} and only carries out the answer, so
+ * "thrown error -> retry or dead letter", "retry after the last attempt ->
+ * dead letter" and "invalid message -> dead letter" mean the same on
+ * RabbitMQ, SQS, Lambda and memory.
+ */
+export type Settlement =
+  | { action: 'ack' }
+  | { action: 'retry'; delayMs: number; nextAttempt: number; reason: string }
+  | { action: 'dead_letter'; reason: string };
+
+export interface SettleDeps {
+  logger: Logger;
+  policy: RetryPolicy;
+  /** Draw in [0, 1) for jitter; injectable so tests are deterministic. */
+  random?: () => number;
+}
+
+/** A thrown error as an outcome: retry when it says a retry can help, else dead letter. */
+export function outcomeOfError(error: unknown): Outcome {
+  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return error instanceof AppError && error.retryable ? { type: 'retry', reason } : { type: 'dead_letter', reason };
+}
+
+/** What to do with a message whose `attempt`-th delivery ended in `outcome`. Pure. */
+export function decide(outcome: Outcome, attempt: number, policy: RetryPolicy, random: number): Settlement {
+  switch (outcome.type) {
+    case 'done':
+      return { action: 'ack' };
+    case 'dead_letter':
+      return { action: 'dead_letter', reason: outcome.reason };
+    case 'retry': {
+      if (attempt >= policy.maxAttempts) {
+        return { action: 'dead_letter', reason: `gave up after ${attempt} attempts: ${outcome.reason}` };
+      }
+      const delayMs = outcome.delayMs ?? nextDelayMs(policy, attempt, random);
+      return { action: 'retry', delayMs: Math.min(Math.max(0, delayMs), policy.maxDelayMs), nextAttempt: attempt + 1, reason: outcome.reason };
+    }
+  }
+}
+
+export type Parsed<K extends RoutingKey> = { ok: true; message: MessageOf<K> } | { ok: false; reason: string };
+
+/** Decode (when text) and validate a message body against the catalog. */
+export function parseMessage<K extends RoutingKey>(key: K, body: unknown): Parsed<K> {
+  let value = body;
+  if (typeof body === 'string' || body instanceof Uint8Array) {
+    try {
+      value = JSON.parse(typeof body === 'string' ? body : Buffer.from(body).toString('utf8'));
+    } catch {
+      return { ok: false, reason: 'invalid message: body is not JSON' };
+    }
+  }
+  const result = MESSAGES[key].schema.safeParse(value);
+  if (result.success) return { ok: true, message: result.data as MessageOf<K> };
+  const fields = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+  return { ok: false, reason: `invalid message: ${fields}` };
+}
+
+function logFacts(body: unknown): { correlation_id?: string; notification_id?: string } {
+  if (typeof body !== 'object' || body === null) return {};
+  const { correlation_id, notification_id } = body as Record<string, unknown>;
+  return {
+    ...(typeof correlation_id === 'string' ? { correlation_id } : {}),
+    ...(typeof notification_id === 'string' ? { notification_id } : {}),
+  };
+}
+
+/**
+ * Validate one delivery, run the handler on it inside the message's log
+ * context, and decide its fate. Never throws. Failures are logged here, once.
+ */
+export async function settle<K extends RoutingKey>(
+  key: K,
+  body: unknown,
+  delivery: Delivery,
+  handler: Handler<K>,
+  deps: SettleDeps,
+): Promise<Settlement> {
+  const parsed = parseMessage(key, body);
+  if (!parsed.ok) {
+    deps.logger.error({ key, message_id: delivery.id, reason: parsed.reason }, 'queue message dead-lettered: invalid');
+    return { action: 'dead_letter', reason: parsed.reason };
+  }
+  const message = parsed.message;
+  // the broker's count is the truth; the published field only says where it started
+  message.attempt = delivery.attempt;
+  return withLogContext(logFacts(message), async () => {
+    let outcome: Outcome;
+    try {
+      outcome = await handler(message, delivery);
+    } catch (error) {
+      outcome = outcomeOfError(error);
+    }
+    const settlement = decide(outcome, delivery.attempt, deps.policy, (deps.random ?? Math.random)());
+    if (settlement.action === 'retry') {
+      deps.logger.warn(
+        { key, message_id: delivery.id, attempt: delivery.attempt, delay_ms: settlement.delayMs, reason: settlement.reason },
+        'queue message will be retried',
+      );
+    } else if (settlement.action === 'dead_letter') {
+      deps.logger.error(
+        { key, message_id: delivery.id, attempt: delivery.attempt, reason: settlement.reason },
+        'queue message dead-lettered',
+      );
+    }
+    return settlement;
+  });
+}
