@@ -1,0 +1,112 @@
+import type { Cache } from '../cache/cache.js';
+import { getJson, setJson } from '../cache/cache.js';
+import type { Fetcher } from './fetcher.js';
+import { callService } from './service-call.js';
+
+export type TemplateChannel = 'email' | 'push';
+
+/** One immutable template version, pinned on a notification at intake. */
+export interface TemplateVersion {
+  template_code: string;
+  channel: TemplateChannel;
+  category: string;
+  version: number;
+  language: string;
+  variables: Array<{ name: string; required: boolean }>;
+}
+
+export interface RenderedEmail {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+export interface RenderedPush {
+  title: string;
+  body: string;
+  image?: string;
+  url?: string;
+  icon?: string;
+  data?: Record<string, string>;
+}
+
+/** What `render` gives: the version's content with the variables filled in. */
+export interface Rendered<C extends TemplateChannel> {
+  template_code: string;
+  channel: C;
+  category: string;
+  language: string;
+  version: number;
+  content: C extends 'email' ? RenderedEmail : RenderedPush;
+}
+
+/** Port: the template function, as the gateway and the workers see it. */
+export interface TemplateClient {
+  /**
+   * The active version for `language` (fallback `fr-CA` -> `fr` -> default),
+   * or null when there is no such template. Cached briefly, so a rollback
+   * shows within the TTL.
+   */
+  resolve(code: string, channel: TemplateChannel, language: string): Promise<TemplateVersion | null>;
+  /**
+   * Render one pinned version with `variables` (the template function owns the
+   * sandboxed engine). Null when the template or version is gone; a missing
+   * required variable is a 422 from the template function, surfaced as an error.
+   */
+  render<C extends TemplateChannel>(
+    code: string,
+    channel: C,
+    version: number,
+    variables: Record<string, unknown>,
+  ): Promise<Rendered<C> | null>;
+}
+
+export interface TemplateClientOptions {
+  /** Reaches the template function; wrap it in `createBreakerFetcher`. */
+  fetcher: Fetcher;
+  cache: Cache;
+  /** How long an active-version answer is reused. */
+  resolveTtlMs?: number;
+}
+
+interface ResolvedWire {
+  template_code: string;
+  channel: TemplateChannel;
+  category: string;
+  version: { version: number; language: string; variables: Array<{ name: string; required: boolean }> };
+}
+
+/** Typed HTTP client of the template function's internal routes (`/internal/v1/templates`). */
+export function createTemplateClient(options: TemplateClientOptions): TemplateClient {
+  const resolveTtlMs = options.resolveTtlMs ?? 10_000;
+  const path = (code: string) => `/internal/v1/templates/${encodeURIComponent(code)}`;
+  return {
+    async resolve(code, channel, language) {
+      const key = `tpl:active:${channel}:${code}:${language}`;
+      const hit = await getJson<TemplateVersion>(options.cache, key);
+      if (hit) return hit;
+      const wire = await callService<ResolvedWire>(
+        options.fetcher,
+        'template',
+        'GET',
+        `${path(code)}?channel=${channel}&language=${encodeURIComponent(language)}`,
+      );
+      if (!wire) return null;
+      const version: TemplateVersion = {
+        template_code: wire.template_code,
+        channel: wire.channel,
+        category: wire.category,
+        version: wire.version.version,
+        language: wire.version.language,
+        variables: wire.version.variables,
+      };
+      await setJson(options.cache, key, version, resolveTtlMs);
+      return version;
+    },
+    render(code, channel, version, variables) {
+      return callService(options.fetcher, 'template', 'POST', `${path(code)}/versions/${version}/render?channel=${channel}`, {
+        variables,
+      });
+    },
+  };
+}
