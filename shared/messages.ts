@@ -86,6 +86,13 @@ export const statusMessageSchema = z.object({
   response: z.string().max(2000).optional(),
   error: z.string().max(2000).optional(),
   device_id: z.string().max(200).optional(),
+  /**
+   * The provider says this address must not be mailed again (hard bounce,
+   * complaint). The gateway, which owns the suppression list, records it.
+   */
+  suppress: z
+    .object({ address: z.email(), reason: z.enum(['hard_bounce', 'complaint']) })
+    .optional(),
 });
 
 /** The catalog: routing key -> schema + retry policy. */
