@@ -4,6 +4,7 @@ import { createRedisCache } from '../cache/redis-cache.js';
 import type { Config } from '../config.js';
 import { createDb, dbOptionsFrom } from '../db/create-db.js';
 import { createLogger } from '../logging/logger.js';
+import { createMemoryQueue } from '../queue/memory-queue.js';
 import { resolveJwtSecret } from './dev-secrets.js';
 import type { Infra } from './function-module.js';
 
@@ -16,13 +17,16 @@ export async function createInfra(config: Config, name: string): Promise<Infra &
   const logger = createLogger({ level: config.logLevel, name });
   const database = await createDb(dbOptionsFrom(config));
   const cache = createCache(config);
+  const queue = createMemoryQueue({ logger });
   return {
     config,
     logger,
     database,
     cache,
+    queue,
     jwtSecret: resolveJwtSecret(config),
     close: async () => {
+      await queue.close();
       await cache.close();
       await database.close();
     },

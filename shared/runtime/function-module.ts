@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import type { Database, MigrationSet } from '../db/create-db.js';
 import type { AppEnv } from '../http/app-env.js';
 import type { Logger } from '../logging/logger.js';
+import type { Queue } from '../queue/queue.js';
 
 export type FunctionName = 'gateway' | 'user' | 'template' | 'email' | 'push';
 
@@ -14,6 +15,8 @@ export interface Infra {
   logger: Logger;
   database: Database;
   cache: Cache;
+  /** Delivery, retries and status messages (RabbitMQ, SQS or memory, per QUEUE_DRIVER). */
+  queue: Queue;
   /** Token signing secret: JWT_SECRET, or a dev secret kept in DATA_DIR. */
   jwtSecret: string;
 }
