@@ -76,6 +76,8 @@ export function htmlToText(html: string): string {
   text = text
     .replace(/<img\b([^>]*)>/gi, (_whole, attrs: string) => attribute(attrs, 'alt') ?? '')
     .replace(/<br\s*\/?>/gi, '\n')
+    // the next item's opening tag already starts a line
+    .replace(/<\/li\s*>/gi, '')
     .replace(/<li\b[^>]*>/gi, '\n- ')
     .replace(PARAGRAPH_TAG, '\n\n')
     .replace(BLOCK_TAG, '\n')
