@@ -70,6 +70,11 @@ const envSchema = z.object({
   USER_SERVICE_URL: optionalUrl,
   TEMPLATE_SERVICE_URL: optionalUrl,
   GATEWAY_URL: optionalUrl,
+  EMAIL_SERVICE_URL: optionalUrl,
+  PUSH_SERVICE_URL: optionalUrl,
+  RATE_LIMIT_PER_KEY_PER_MINUTE: positiveInt.default(60_000),
+  RATE_LIMIT_PER_USER_PER_MINUTE: positiveInt.default(120),
+  OUTBOX_BATCH_SIZE: positiveInt.default(500),
 
   ADMIN_API_KEY: optionalString.pipe(z.string().min(24, 'must be at least 24 characters').optional()),
   JWT_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
@@ -104,7 +109,14 @@ export interface Config {
     ses: { endpoint: string | undefined; region: string | undefined };
   };
   vapid: { publicKey: string | undefined; privateKey: string | undefined; subject: string | undefined };
-  services: { userUrl: string | undefined; templateUrl: string | undefined; gatewayUrl: string | undefined };
+  services: {
+    userUrl: string | undefined;
+    templateUrl: string | undefined;
+    gatewayUrl: string | undefined;
+    emailUrl: string | undefined;
+    pushUrl: string | undefined;
+  };
+  gateway: { rateLimitPerKeyPerMinute: number; rateLimitPerUserPerMinute: number; outboxBatchSize: number };
   auth: { adminApiKey: string | undefined; jwtSecret: string | undefined; jwtTtlSeconds: number };
   http: { bodyLimitBytes: number };
   push: { endpointAllowlist: string[] };
@@ -163,7 +175,18 @@ export function loadConfig(env: Env = process.env): Config {
       ses: { endpoint: e.SES_ENDPOINT, region: e.SES_REGION },
     },
     vapid: { publicKey: e.VAPID_PUBLIC_KEY, privateKey: e.VAPID_PRIVATE_KEY, subject: e.VAPID_SUBJECT },
-    services: { userUrl: e.USER_SERVICE_URL, templateUrl: e.TEMPLATE_SERVICE_URL, gatewayUrl: e.GATEWAY_URL },
+    services: {
+      userUrl: e.USER_SERVICE_URL,
+      templateUrl: e.TEMPLATE_SERVICE_URL,
+      gatewayUrl: e.GATEWAY_URL,
+      emailUrl: e.EMAIL_SERVICE_URL,
+      pushUrl: e.PUSH_SERVICE_URL,
+    },
+    gateway: {
+      rateLimitPerKeyPerMinute: e.RATE_LIMIT_PER_KEY_PER_MINUTE,
+      rateLimitPerUserPerMinute: e.RATE_LIMIT_PER_USER_PER_MINUTE,
+      outboxBatchSize: e.OUTBOX_BATCH_SIZE,
+    },
     auth: { adminApiKey: e.ADMIN_API_KEY, jwtSecret: e.JWT_SECRET, jwtTtlSeconds: e.JWT_TTL_SECONDS },
     http: { bodyLimitBytes: e.BODY_LIMIT_BYTES },
     push: {

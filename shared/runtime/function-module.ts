@@ -9,6 +9,9 @@ import type { Queue } from '../queue/queue.js';
 
 export type FunctionName = 'gateway' | 'user' | 'template' | 'email' | 'push';
 
+/** Functions another function may call over HTTP. */
+export type PeerName = FunctionName;
+
 /** Adapters built once from config by an entry point and handed to each function. */
 export interface Infra {
   config: Config;
@@ -23,7 +26,7 @@ export interface Infra {
 
 /** Reaching the other functions (HTTP only; see DESIGN.md). */
 export interface Peers {
-  fetcher(name: 'gateway' | 'user' | 'template'): Fetcher;
+  fetcher(name: PeerName): Fetcher;
 }
 
 export interface RunningFunction {

@@ -4,7 +4,13 @@ import { createInfra } from './create-infra.js';
 import type { FunctionModule, Peers } from './function-module.js';
 import { closeServer, listen } from './serve.js';
 
-const SERVICE_URL_VARIABLE = { gateway: 'GATEWAY_URL', user: 'USER_SERVICE_URL', template: 'TEMPLATE_SERVICE_URL' } as const;
+const SERVICE_URL_VARIABLE = {
+  gateway: 'GATEWAY_URL',
+  user: 'USER_SERVICE_URL',
+  template: 'TEMPLATE_SERVICE_URL',
+  email: 'EMAIL_SERVICE_URL',
+  push: 'PUSH_SERVICE_URL',
+} as const;
 
 /**
  * The container entry of one function (`node dist/functions/<name>/main.js`):
@@ -14,7 +20,13 @@ const SERVICE_URL_VARIABLE = { gateway: 'GATEWAY_URL', user: 'USER_SERVICE_URL',
 export async function runFunction(module: FunctionModule): Promise<void> {
   const config = loadConfig();
   const infra = await createInfra(config, module.name);
-  const urls = { gateway: config.services.gatewayUrl, user: config.services.userUrl, template: config.services.templateUrl };
+  const urls = {
+    gateway: config.services.gatewayUrl,
+    user: config.services.userUrl,
+    template: config.services.templateUrl,
+    email: config.services.emailUrl,
+    push: config.services.pushUrl,
+  };
   const peers: Peers = {
     fetcher(name) {
       const url = urls[name];
