@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { isDatabaseUnavailable } from './db/db-errors.js';
 import { AppError } from './errors.js';
 import { currentLogContext } from './logging/context.js';
 import type { Logger } from './logging/logger.js';
@@ -51,9 +52,12 @@ export function errorEnvelope(code: string, message: string, meta: Record<string
 
 /**
  * The one place an error becomes an HTTP response. An {@link AppError} keeps
- * its status and code; Hono's own exceptions keep their status; anything
- * else is an unexpected 500, logged with its stack and shown without detail.
+ * its status and code; Hono's own exceptions keep their status; a lost
+ * database connection is a 503 with `Retry-After`; anything else is an
+ * unexpected 500, logged with its stack and shown without detail.
  */
+const DATABASE_RETRY_AFTER_SECONDS = 2;
+
 export function createErrorHandler(logger: Logger) {
   return function handleError(err: Error, c: Context): Response {
     if (err instanceof AppError) {
@@ -64,6 +68,11 @@ export function createErrorHandler(logger: Logger) {
     if (err instanceof HTTPException) {
       const status = err.status as ContentfulStatusCode;
       return c.json(errorEnvelope(status >= 500 ? 'internal_error' : 'bad_request', err.message || 'Bad request'), status);
+    }
+    if (isDatabaseUnavailable(err)) {
+      logger.error({ err }, 'database unavailable');
+      c.header('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+      return c.json(errorEnvelope('service_unavailable', 'The database is unavailable; try again shortly'), 503);
     }
     logger.error({ err }, 'unhandled error');
     return c.json(errorEnvelope('internal_error', 'Internal server error'), 500);

@@ -1,5 +1,6 @@
 import { and, count, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../shared/db/create-db.js';
+import { isUniqueViolation } from '../../shared/db/db-errors.js';
 import { ConflictError } from '../../shared/errors.js';
 import { apiKeys, pushDevices, userPreferences, users } from './schema.js';
 
@@ -18,15 +19,6 @@ export interface NewUser {
 }
 
 export type NewDevice = Pick<DeviceRow, 'kind' | 'address'> & Partial<Pick<DeviceRow, 'p256dh' | 'auth' | 'platform'>>;
-
-const UNIQUE_VIOLATION = '23505';
-
-function isUniqueViolation(err: unknown): boolean {
-  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
-    if ((e as { code?: string }).code === UNIQUE_VIOLATION) return true;
-  }
-  return false;
-}
 
 const emailTaken = (email: string) => new ConflictError(`A user with email ${email} already exists`);
 
