@@ -71,6 +71,12 @@ export function cacheContract(name: string, make: () => Promise<Cache> | Cache):
       expect((await cache.hit(b, 1, 60_000)).allowed).toBe(true);
     });
 
+    it('counts a weighted hit as that many hits', async () => {
+      const k = key('rl-cost');
+      expect((await cache.hit(k, 10, 60_000, 7)).remaining).toBe(3);
+      expect((await cache.hit(k, 10, 60_000, 4)).allowed).toBe(false);
+    });
+
     it('answers ping', async () => {
       await expect(cache.ping()).resolves.toBeUndefined();
     });

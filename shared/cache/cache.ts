@@ -21,8 +21,11 @@ export interface Cache {
   /** Store `value` only if `key` is absent; true when this call stored it. Atomic across replicas. */
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
   del(key: string): Promise<void>;
-  /** Count one hit against `limit` per `windowMs` (fixed window); atomic across replicas. */
-  hit(key: string, limit: number, windowMs: number): Promise<RateLimitDecision>;
+  /**
+   * Count `cost` hits (default 1) against `limit` per `windowMs` (fixed
+   * window); atomic across replicas. Refused when the count passes `limit`.
+   */
+  hit(key: string, limit: number, windowMs: number, cost?: number): Promise<RateLimitDecision>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

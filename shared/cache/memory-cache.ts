@@ -47,11 +47,11 @@ export function createMemoryCache(options: MemoryCacheOptions = {}): Cache {
     async del(key) {
       entries.delete(key);
     },
-    async hit(key, limit, windowMs): Promise<RateLimitDecision> {
+    async hit(key, limit, windowMs, cost = 1): Promise<RateLimitDecision> {
       const t = now();
       const windowKey = `${key}:${Math.floor(t / windowMs)}`;
       const resetMs = windowMs - (t % windowMs);
-      const count = Number(live(windowKey)?.value ?? 0) + 1;
+      const count = Number(live(windowKey)?.value ?? 0) + cost;
       store(windowKey, String(count), resetMs);
       return { allowed: count <= limit, limit, remaining: Math.max(0, limit - count), resetMs };
     },

@@ -7,10 +7,10 @@ export interface RedisCacheOptions {
   keyPrefix?: string;
 }
 
-// INCR and PEXPIRE in one step, so a crash between them cannot leave a counter that never expires
+// INCRBY and PEXPIRE in one step, so a crash between them cannot leave a counter that never expires
 const HIT_SCRIPT = `
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local count = redis.call('INCRBY', KEYS[1], ARGV[2])
+if count == tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return {count, redis.call('PTTL', KEYS[1])}
 `;
 
@@ -39,9 +39,9 @@ export function createRedisCache(options: RedisCacheOptions): Cache {
     async del(key) {
       await redis.del(key);
     },
-    async hit(key, limit, windowMs): Promise<RateLimitDecision> {
+    async hit(key, limit, windowMs, cost = 1): Promise<RateLimitDecision> {
       const windowKey = `${key}:${Math.floor(Date.now() / windowMs)}`;
-      const [count, pttl] = (await redis.eval(HIT_SCRIPT, 1, windowKey, String(windowMs))) as [number, number];
+      const [count, pttl] = (await redis.eval(HIT_SCRIPT, 1, windowKey, String(windowMs), String(cost))) as [number, number];
       return { allowed: count <= limit, limit, remaining: Math.max(0, limit - count), resetMs: pttl > 0 ? pttl : windowMs };
     },
     async ping() {
