@@ -86,7 +86,7 @@ export async function settle<K extends RoutingKey>(
 ): Promise<Settlement> {
   const parsed = parseMessage(key, body);
   if (!parsed.ok) {
-    deps.logger.error({ key, message_id: delivery.id, reason: parsed.reason }, 'queue message dead-lettered: invalid');
+    deps.logger.error({ routing_key: key, message_id: delivery.id, reason: parsed.reason }, 'queue message dead-lettered: invalid');
     return { action: 'dead_letter', reason: parsed.reason };
   }
   const message = parsed.message;
@@ -102,12 +102,12 @@ export async function settle<K extends RoutingKey>(
     const settlement = decide(outcome, delivery.attempt, deps.policy, (deps.random ?? Math.random)());
     if (settlement.action === 'retry') {
       deps.logger.warn(
-        { key, message_id: delivery.id, attempt: delivery.attempt, delay_ms: settlement.delayMs, reason: settlement.reason },
+        { routing_key: key, message_id: delivery.id, attempt: delivery.attempt, delay_ms: settlement.delayMs, reason: settlement.reason },
         'queue message will be retried',
       );
     } else if (settlement.action === 'dead_letter') {
       deps.logger.error(
-        { key, message_id: delivery.id, attempt: delivery.attempt, reason: settlement.reason },
+        { routing_key: key, message_id: delivery.id, attempt: delivery.attempt, reason: settlement.reason },
         'queue message dead-lettered',
       );
     }
