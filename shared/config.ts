@@ -82,6 +82,17 @@ const envSchema = z.object({
 
   BODY_LIMIT_BYTES: positiveInt.default(64 * 1024),
   PUSH_ENDPOINT_ALLOWLIST: commaList(z.string().min(1)),
+  PUSH_CONCURRENCY: positiveInt.default(32),
+  PUSH_DEFAULT_TTL_SECONDS: z.coerce.number().int().min(0).max(2_419_200).default(86_400),
+  PUSH_DEFAULT_URGENCY: z.enum(['very-low', 'low', 'normal', 'high']).default('normal'),
+  PUSH_REQUEST_TIMEOUT_MS: positiveInt.default(10_000),
+  PUSH_CA_FILE: optionalString,
+  FCM_SERVICE_ACCOUNT_PATH: optionalString,
+  FCM_SERVICE_ACCOUNT_JSON: optionalString,
+  FCM_PROJECT_ID: optionalString,
+  FCM_ENDPOINT: z.url().default('https://fcm.googleapis.com'),
+  FCM_TOKEN_URL: optionalUrl,
+  LOCAL_PUSH_SERVICE_PORT: port.default(8090),
   CACHE_USER_TTL_SECONDS: positiveInt.default(30),
 });
 
@@ -119,7 +130,23 @@ export interface Config {
   gateway: { rateLimitPerKeyPerMinute: number; rateLimitPerUserPerMinute: number; outboxBatchSize: number };
   auth: { adminApiKey: string | undefined; jwtSecret: string | undefined; jwtTtlSeconds: number };
   http: { bodyLimitBytes: number };
-  push: { endpointAllowlist: string[] };
+  push: {
+    endpointAllowlist: string[];
+    concurrency: number;
+    defaultTtlSeconds: number;
+    defaultUrgency: 'very-low' | 'low' | 'normal' | 'high';
+    requestTimeoutMs: number;
+    /** Extra CA (PEM file) trusted for push services; in development, the local push service's. */
+    caFile: string | undefined;
+    fcm: {
+      serviceAccountPath: string | undefined;
+      serviceAccountJson: string | undefined;
+      projectId: string | undefined;
+      endpoint: string;
+      tokenUrl: string | undefined;
+    };
+    localServicePort: number;
+  };
   cache: { userTtlSeconds: number };
 }
 
@@ -192,6 +219,19 @@ export function loadConfig(env: Env = process.env): Config {
     push: {
       endpointAllowlist:
         e.PUSH_ENDPOINT_ALLOWLIST.length > 0 || e.NODE_ENV === 'production' ? e.PUSH_ENDPOINT_ALLOWLIST : DEV_PUSH_ALLOWLIST,
+      concurrency: e.PUSH_CONCURRENCY,
+      defaultTtlSeconds: e.PUSH_DEFAULT_TTL_SECONDS,
+      defaultUrgency: e.PUSH_DEFAULT_URGENCY,
+      requestTimeoutMs: e.PUSH_REQUEST_TIMEOUT_MS,
+      caFile: e.PUSH_CA_FILE,
+      fcm: {
+        serviceAccountPath: e.FCM_SERVICE_ACCOUNT_PATH,
+        serviceAccountJson: e.FCM_SERVICE_ACCOUNT_JSON,
+        projectId: e.FCM_PROJECT_ID,
+        endpoint: e.FCM_ENDPOINT,
+        tokenUrl: e.FCM_TOKEN_URL,
+      },
+      localServicePort: e.LOCAL_PUSH_SERVICE_PORT,
     },
     cache: { userTtlSeconds: e.CACHE_USER_TTL_SECONDS },
   };
