@@ -72,13 +72,18 @@ function localEnvironment(service: string): Record<string, string> {
   return rewritten;
 }
 
-/** The runtime image of a service: replayed runtime stage with that service's build arguments. */
+const images = new Map<string, ReplayedStage>();
+
+/** The runtime image of a service: replayed runtime stage with that service's build arguments (once per service). */
 function imageOf(service: string): ReplayedStage {
+  const cached = images.get(service);
+  if (cached) return cached;
   const stages = replayStages(
     { repo: REPO, dockerfile, workDir: join(workDir, service), buildArgs: buildArgsOf(compose.services[service]!) },
     'runtime',
     built,
   );
+  images.set(service, stages.get('runtime')!);
   return stages.get('runtime')!;
 }
 
