@@ -62,6 +62,19 @@ const envSchema = z.object({
   ),
   SES_ENDPOINT: optionalUrl,
   SES_REGION: optionalString,
+  EMAIL_CONCURRENCY: positiveInt.default(32),
+  SMTP_POOL_SIZE: positiveInt.default(5),
+  SMTP_TIMEOUT_MS: positiveInt.default(10_000),
+  SMTP_SEND_RATE: z.coerce.number().min(0).default(0),
+  SES_SEND_RATE: z.coerce.number().min(0).default(14),
+  EMAIL_BREAKER_RESET_MS: positiveInt.default(30_000),
+  EMAIL_BREAKER_VOLUME: positiveInt.default(5),
+  PUBLIC_BASE_URL: z.url().default('http://localhost:8000'),
+  EMAIL_UNSUBSCRIBE_MAILTO: optionalString.pipe(z.email().optional()),
+  EMAIL_TRANSACTIONAL_CATEGORIES: z.string().default('security').transform((v) => v.split(',').map((c) => c.trim()).filter(Boolean)),
+  UNSUBSCRIBE_LINK_TTL_DAYS: positiveInt.default(90),
+  SNS_VERIFY_SIGNATURES: z.enum(['true', 'false', '1', '0', 'yes', 'no']).default('true').transform((v) => v === 'true' || v === '1' || v === 'yes'),
+  SNS_SUBSCRIBE_HOST_ALLOWLIST: commaList(z.string().min(1)),
 
   VAPID_PUBLIC_KEY: optionalString,
   VAPID_PRIVATE_KEY: optionalString,
@@ -118,6 +131,18 @@ export interface Config {
     providers: Array<(typeof EMAIL_PROVIDERS)[number]>;
     smtp: { host: string | undefined; port: number | undefined; user: string | undefined; pass: string | undefined; secure: boolean };
     ses: { endpoint: string | undefined; region: string | undefined };
+    /** Messages the email consumer handles at once per replica. */
+    concurrency: number;
+    /** Pooled SMTP connections, the timeout of each SMTP step, and sends per second (0 = unlimited, shared by replicas). */
+    smtpPool: { size: number; timeoutMs: number; sendRatePerSecond: number };
+    /** SES sends per second (the account's MaxSendRate), shared by replicas. */
+    sesSendRatePerSecond: number;
+    /** Per-provider circuit breaker: calls before it may open, and how long it stays open before a probe. */
+    breaker: { volumeThreshold: number; resetMs: number };
+    /** One-click unsubscribe links (RFC 8058) served by the user function behind `publicBaseUrl`. */
+    unsubscribe: { publicBaseUrl: string; mailto: string | undefined; ttlDays: number; transactionalCategories: string[] };
+    /** SES events over SNS: verify signatures; extra SubscribeURL hosts trusted (tests, emulators). */
+    sns: { verifySignatures: boolean; subscribeHostAllowlist: string[] };
   };
   vapid: { publicKey: string | undefined; privateKey: string | undefined; subject: string | undefined };
   services: {
@@ -177,6 +202,10 @@ export function loadConfig(env: Env = process.env): Config {
       if (!e.JWT_SECRET) problems.push('JWT_SECRET: required when NODE_ENV=production');
     }
     if (e.QUEUE_DRIVER === 'rabbitmq' && !e.AMQP_URL) problems.push('AMQP_URL: required when QUEUE_DRIVER=rabbitmq');
+    if (e.EMAIL_PROVIDERS.includes('smtp') && e.NODE_ENV === 'production' && !e.SMTP_HOST) {
+      problems.push('SMTP_HOST: required when EMAIL_PROVIDERS includes smtp and NODE_ENV=production');
+    }
+    if (Boolean(e.SMTP_USER) !== Boolean(e.SMTP_PASS)) problems.push('SMTP_USER, SMTP_PASS: set both or neither');
   }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
 
@@ -200,6 +229,17 @@ export function loadConfig(env: Env = process.env): Config {
       providers: e.EMAIL_PROVIDERS,
       smtp: { host: e.SMTP_HOST, port: e.SMTP_PORT, user: e.SMTP_USER, pass: e.SMTP_PASS, secure: e.SMTP_SECURE },
       ses: { endpoint: e.SES_ENDPOINT, region: e.SES_REGION },
+      concurrency: e.EMAIL_CONCURRENCY,
+      smtpPool: { size: e.SMTP_POOL_SIZE, timeoutMs: e.SMTP_TIMEOUT_MS, sendRatePerSecond: e.SMTP_SEND_RATE },
+      sesSendRatePerSecond: e.SES_SEND_RATE,
+      breaker: { volumeThreshold: e.EMAIL_BREAKER_VOLUME, resetMs: e.EMAIL_BREAKER_RESET_MS },
+      unsubscribe: {
+        publicBaseUrl: e.PUBLIC_BASE_URL,
+        mailto: e.EMAIL_UNSUBSCRIBE_MAILTO,
+        ttlDays: e.UNSUBSCRIBE_LINK_TTL_DAYS,
+        transactionalCategories: e.EMAIL_TRANSACTIONAL_CATEGORIES,
+      },
+      sns: { verifySignatures: e.SNS_VERIFY_SIGNATURES, subscribeHostAllowlist: e.SNS_SUBSCRIBE_HOST_ALLOWLIST },
     },
     vapid: { publicKey: e.VAPID_PUBLIC_KEY, privateKey: e.VAPID_PRIVATE_KEY, subject: e.VAPID_SUBJECT },
     services: {
