@@ -202,9 +202,6 @@ export function loadConfig(env: Env = process.env): Config {
       if (!e.JWT_SECRET) problems.push('JWT_SECRET: required when NODE_ENV=production');
     }
     if (e.QUEUE_DRIVER === 'rabbitmq' && !e.AMQP_URL) problems.push('AMQP_URL: required when QUEUE_DRIVER=rabbitmq');
-    if (e.EMAIL_PROVIDERS.includes('smtp') && e.NODE_ENV === 'production' && !e.SMTP_HOST) {
-      problems.push('SMTP_HOST: required when EMAIL_PROVIDERS includes smtp and NODE_ENV=production');
-    }
     if (Boolean(e.SMTP_USER) !== Boolean(e.SMTP_PASS)) problems.push('SMTP_USER, SMTP_PASS: set both or neither');
   }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
