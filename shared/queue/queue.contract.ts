@@ -137,7 +137,7 @@ export function queueContract(name: string, harness: QueueHarness): void {
       expect(dead).toMatchObject({ key: 'email', attempts: 3, body: sent });
       expect(dead!.reason).toMatch(/gave up after 3 attempts.*mailbox busy/);
       expect((await queue.stats()).keys.email.deadLettered).toBe(1);
-    });
+    }, 60_000);
 
     it('dead-letters a permanent failure at once, returned or thrown', async () => {
       const { queue } = await make();
