@@ -5,6 +5,7 @@ import { createApiKeysRoutes } from './api-keys.routes.js';
 import { createAuthRoutes } from './auth.routes.js';
 import { createInternalRoutes } from './internal.routes.js';
 import { createPushSubscriptionsRoutes } from './push-subscriptions.routes.js';
+import { withUnsubscribeRoutes } from './unsubscribe.routes.js';
 import type { UserAppDeps } from './user-deps.js';
 import { createUsersRoutes } from './users.routes.js';
 
@@ -21,5 +22,5 @@ export function createUserApp(deps: UserAppDeps): Hono<AppEnv> {
   app.route('/api/v1/auth', createAuthRoutes(deps));
   app.route('/api/v1/api-keys', createApiKeysRoutes(deps));
   app.route('/internal/v1', createInternalRoutes(deps));
-  return app;
+  return withUnsubscribeRoutes(app, deps);
 }
