@@ -110,7 +110,7 @@ export function createTemplateEngine(options: TemplateEngineOptions = {}): Templ
     renderLimitMs: options.renderLimitMs ?? 1_000,
     memoryLimit: options.memoryLimit ?? 10_000_000,
     templateLimit: options.templateLimit ?? 100_000,
-    cacheSize: options.cacheSize ?? 1_000,
+    cacheSize: options.cacheSize ?? 500,
   };
   // escaping is decided when an output is parsed, so each mode has its own parser and cache entries
   const engines: Record<OutputMode, Liquid> = { html: createLiquid('html', limits), text: createLiquid('text', limits) };

@@ -59,6 +59,8 @@ export function createTemplatesRoutes({ service, authenticator }: TemplateRoutes
       );
     })
 
+    // `?version=` pins an exact version (numbers are unique per template, so `language` is then only echoed);
+    // otherwise the active version of `language` -> its parents -> the default language
     .get('/:code', reader, validate('param', codeParam), validate('query', getTemplateQuery), async (c) => {
       const { code } = c.req.valid('param');
       const query = c.req.valid('query');
