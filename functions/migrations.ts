@@ -7,4 +7,4 @@ export function migrationsOf(name: string): MigrationSet {
 }
 
 /** Every function's migrations, in the order they apply. */
-export const allMigrations: MigrationSet[] = [migrationsOf('user')];
+export const allMigrations: MigrationSet[] = [migrationsOf('user'), migrationsOf('template'), migrationsOf('gateway')];

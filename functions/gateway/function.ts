@@ -1,4 +1,75 @@
-import { placeholderFunction } from '../../shared/runtime/placeholder-function.js';
+import { createRemoteAuthenticator } from '../../shared/auth/remote-authenticator.js';
+import { createBreakerFetcher } from '../../shared/clients/breaker-fetcher.js';
+import { createTemplateClient } from '../../shared/clients/template-client.js';
+import { createUserClient } from '../../shared/clients/user-client.js';
+import type { Consumer } from '../../shared/queue/queue.js';
+import type { FunctionModule } from '../../shared/runtime/function-module.js';
+import { migrationsOf } from '../migrations.js';
+import { createGatewayApp } from './app.js';
+import { createRecordStatus } from './consumer.js';
+import { createIntake } from './intake.js';
+import { createNotificationStore } from './notification-store.js';
+import { createOutboxRelay } from './outbox-relay.js';
+import { createStatusRecorder } from './status-recorder.js';
 
-/** The gateway function: answers health only until its issue lands. */
-export const gatewayFunction = placeholderFunction('gateway', 8000, 8000);
+const BATCH_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The gateway (port 8000): notification intake, the outbox relay, status
+ * tracking (consumer of `status`), and the one public entry point.
+ */
+export const gatewayFunction: FunctionModule = {
+  name: 'gateway',
+  containerPort: 8000,
+  devPort: 8000,
+  migrations: migrationsOf('gateway'),
+  async create(infra, peers) {
+    const { config, database, cache, queue, logger } = infra;
+    const userFetcher = createBreakerFetcher(peers.fetcher('user'), { name: 'user' });
+    const templateFetcher = createBreakerFetcher(peers.fetcher('template'), { name: 'template' });
+    const store = createNotificationStore(database.db);
+    const relay = createOutboxRelay({ store, queue, logger, batchSize: config.gateway.outboxBatchSize });
+    const recorder = createStatusRecorder({ store, logger });
+    const intake = createIntake({
+      store,
+      users: createUserClient({ fetcher: userFetcher, cache, recipientTtlMs: config.cache.userTtlSeconds * 1000 }),
+      templates: createTemplateClient({ fetcher: templateFetcher, cache }),
+      cache,
+      logger,
+      limits: {
+        perKeyPerMinute: config.gateway.rateLimitPerKeyPerMinute,
+        perUserPerMinute: config.gateway.rateLimitPerUserPerMinute,
+      },
+      onQueued: () => relay.nudge(),
+    });
+    const app = createGatewayApp({
+      intake,
+      store,
+      recorder,
+      authenticator: createRemoteAuthenticator({ userFetcher, cache }),
+      logger,
+      upstreams: {
+        user: userFetcher,
+        template: templateFetcher,
+        email: peers.fetcher('email'),
+        push: peers.fetcher('push'),
+      },
+      bodyLimitBytes: config.http.bodyLimitBytes,
+      batchBodyLimitBytes: BATCH_BODY_LIMIT_BYTES,
+      readiness: { database: () => database.ping(), cache: () => cache.ping(), queue: () => queue.ping() },
+    });
+
+    let statusConsumer: Consumer | undefined;
+    return {
+      app,
+      async start() {
+        relay.start();
+        statusConsumer = await queue.consume('status', createRecordStatus(recorder), { concurrency: 200 });
+      },
+      async stop() {
+        await statusConsumer?.stop();
+        await relay.stop();
+      },
+    };
+  },
+};

@@ -12,6 +12,8 @@ export interface BaseAppOptions {
   name: string;
   logger: Logger;
   bodyLimitBytes: number;
+  /** Higher body limits for some routes, by path suffix (e.g. `{ '/notifications/batch': 2_000_000 }`). */
+  largerBodyLimits?: Record<string, number>;
   /** Dependencies `/health/ready` probes. */
   readiness: Record<string, ReadinessCheck>;
 }
@@ -26,7 +28,7 @@ export function createBaseApp(options: BaseAppOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>({ strict: false });
   app.use('*', correlationId());
   app.use('*', requestLog(options.logger));
-  app.use('*', limitBody(options.bodyLimitBytes));
+  app.use('*', limitBody(options.bodyLimitBytes, options.largerBodyLimits));
   app.use('*', requireJsonBody());
   mountHealth(app, options.name, options.readiness);
   app.notFound(notFoundHandler);

@@ -5,14 +5,27 @@ import { MalformedJsonError, PayloadTooLargeError, UnsupportedMediaTypeError } f
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-/** 413 for a body over `maxBytes`, whatever its content type. */
-export function limitBody(maxBytes: number): MiddlewareHandler {
+function limitOf(maxBytes: number): MiddlewareHandler {
   return bodyLimit({
     maxSize: maxBytes,
     onError: () => {
       throw new PayloadTooLargeError(maxBytes);
     },
   });
+}
+
+/**
+ * 413 for a body over `maxBytes`, whatever its content type. `larger` raises
+ * the limit for routes that take big bodies (batch intake), by path suffix.
+ */
+export function limitBody(maxBytes: number, larger: Record<string, number> = {}): MiddlewareHandler {
+  const base = limitOf(maxBytes);
+  const special = Object.entries(larger).map(([suffix, bytes]) => [suffix.replace(/\/$/, ''), limitOf(bytes)] as const);
+  return function limitBodyMiddleware(c, next) {
+    const path = c.req.path.replace(/\/$/, '');
+    const match = special.find(([suffix]) => path.endsWith(suffix));
+    return (match ? match[1] : base)(c, next);
+  };
 }
 
 /**

@@ -4,7 +4,7 @@ import { createRedisCache } from '../cache/redis-cache.js';
 import type { Config } from '../config.js';
 import { createDb, dbOptionsFrom } from '../db/create-db.js';
 import { createLogger } from '../logging/logger.js';
-import { createMemoryQueue } from '../queue/memory-queue.js';
+import { createQueue } from '../queue/create-queue.js';
 import { resolveJwtSecret } from './dev-secrets.js';
 import type { Infra } from './function-module.js';
 
@@ -12,12 +12,12 @@ function createCache(config: Config): Cache {
   return config.redisUrl ? createRedisCache({ url: config.redisUrl }) : createMemoryCache();
 }
 
-/** Build the adapters the config names: Postgres or PGlite, Redis or memory. */
+/** Build the adapters the config names: Postgres or PGlite, Redis or memory, RabbitMQ, SQS or memory. */
 export async function createInfra(config: Config, name: string): Promise<Infra & { close(): Promise<void> }> {
   const logger = createLogger({ level: config.logLevel, name });
   const database = await createDb(dbOptionsFrom(config));
   const cache = createCache(config);
-  const queue = createMemoryQueue({ logger });
+  const queue = await createQueue(config, logger);
   return {
     config,
     logger,

@@ -1,0 +1,36 @@
+import type { Hono } from 'hono';
+import type { AppEnv } from '../../shared/http/app-env.js';
+import { createBaseApp } from '../../shared/http/create-app.js';
+import { forwardTo } from './forward.js';
+import type { GatewayAppDeps } from './gateway-deps.js';
+import { createNotificationsRoutes } from './notifications.routes.js';
+import { createStatusRoutes } from './status.routes.js';
+
+/** Path prefixes the gateway forwards to the function that owns them. */
+const FORWARDED = [
+  ['/api/v1/users', 'user'],
+  ['/api/v1/auth', 'user'],
+  ['/api/v1/api-keys', 'user'],
+  ['/api/v1/templates', 'template'],
+  ['/api/v1/email/events', 'email'],
+  ['/api/v1/push/vapid-public-key', 'push'],
+] as const;
+
+/** The gateway's HTTP app: notification intake and tracking, and the one public entry point. */
+export function createGatewayApp(deps: GatewayAppDeps): Hono<AppEnv> {
+  const app = createBaseApp({
+    name: 'gateway',
+    logger: deps.logger,
+    bodyLimitBytes: deps.bodyLimitBytes,
+    largerBodyLimits: { '/api/v1/notifications/batch': deps.batchBodyLimitBytes },
+    readiness: deps.readiness,
+  });
+  app.route('/api/v1/notifications', createNotificationsRoutes(deps));
+  app.route('/api/v1', createStatusRoutes(deps));
+  for (const [prefix, name] of FORWARDED) {
+    const forward = forwardTo(deps.upstreams[name], name);
+    app.all(prefix, forward);
+    app.all(`${prefix}/*`, forward);
+  }
+  return app;
+}

@@ -1,0 +1,22 @@
+import type { Authenticator } from '../../shared/auth/authenticator.js';
+import type { Fetcher } from '../../shared/clients/fetcher.js';
+import type { ReadinessCheck } from '../../shared/http/health.js';
+import type { Logger } from '../../shared/logging/logger.js';
+import type { Intake } from './intake.js';
+import type { NotificationStore } from './notification-store.js';
+import type { StatusRecorder } from './status-recorder.js';
+
+/** What the gateway's routes need: ports and settings, no adapters. */
+export interface GatewayAppDeps {
+  intake: Intake;
+  store: NotificationStore;
+  recorder: StatusRecorder;
+  authenticator: Authenticator;
+  logger: Logger;
+  /** The functions whose public routes the gateway forwards. */
+  upstreams: { user: Fetcher; template: Fetcher; email: Fetcher; push: Fetcher };
+  bodyLimitBytes: number;
+  /** Batch bodies may be larger than single requests. */
+  batchBodyLimitBytes: number;
+  readiness: Record<string, ReadinessCheck>;
+}

@@ -1,0 +1,310 @@
+import { randomUUID } from 'node:crypto';
+import type { Cache, RateLimitDecision } from '../../shared/cache/cache.js';
+import type { Recipient, UserClient } from '../../shared/clients/user-client.js';
+import type { TemplateClient, TemplateVersion } from '../../shared/clients/template-client.js';
+import {
+  AppError,
+  ConflictError,
+  MissingVariablesError,
+  NotFoundError,
+  RateLimitedError,
+  ValidationError,
+} from '../../shared/errors.js';
+import { toFieldIssues } from '../../shared/http/validate.js';
+import type { Logger } from '../../shared/logging/logger.js';
+import type { MessageInput } from '../../shared/messages.js';
+import { canonicalHash } from './canonical-hash.js';
+import { notificationBody, type NotificationBody } from './notification.schemas.js';
+import type { NewNotification, NewOutboxRow, NotificationRow, NotificationStore } from './notification-store.js';
+
+export interface IntakeDeps {
+  store: NotificationStore;
+  users: UserClient;
+  templates: TemplateClient;
+  cache: Cache;
+  logger: Logger;
+  limits: { perKeyPerMinute: number; perUserPerMinute: number };
+  /** Called after notifications were queued in the outbox, so the relay publishes at once. */
+  onQueued: () => void;
+}
+
+export interface IntakeRequest {
+  body: unknown;
+  /** `Idempotency-Key` header; wins over the body's `request_id`. */
+  idempotencyKey?: string | undefined;
+  correlationId: string;
+  traceparent?: string | undefined;
+}
+
+/** One request's answer: the envelope to send and its status. */
+export interface IntakeResult {
+  status: number;
+  body: unknown;
+  replayed: boolean;
+  error?: AppError;
+}
+
+export interface IntakeOutcome {
+  results: IntakeResult[];
+  /** The API key's rate-limit state after this call, for `RateLimit-*` headers. */
+  rateLimit: RateLimitDecision;
+}
+
+const MINUTE = 60_000;
+
+interface Item {
+  index: number;
+  body: NotificationBody;
+  requestId: string;
+  hash: string;
+  request: IntakeRequest;
+}
+
+function errorResult(error: AppError): IntakeResult {
+  return {
+    status: error.status,
+    replayed: false,
+    error,
+    body: { success: false, error: error.code, message: error.message, meta: error.details ?? {} },
+  };
+}
+
+function missingVariables(template: TemplateVersion, variables: Record<string, unknown>): string[] {
+  return template.variables
+    .filter((v) => v.required)
+    .map((v) => v.name)
+    .filter((name) => variables[name] === undefined || variables[name] === null || variables[name] === '');
+}
+
+/**
+ * Notification intake, for one request or a batch: validate, rate-limit,
+ * dedupe on the request id per API key (the unique index is the truth),
+ * look up user and template (cached clients), apply preferences and the
+ * suppression list, then write notifications and outbox rows in one
+ * transaction. Nothing is published here: the outbox relay does that, so a
+ * broker outage never fails an intake.
+ */
+export function createIntake(deps: IntakeDeps) {
+  function replayOf(row: NotificationRow, item: Item): IntakeResult {
+    if (row.requestHash !== item.hash) {
+      return errorResult(
+        new ConflictError(`request_id ${item.requestId} was already used with a different request`, {
+          details: { notification_id: row.id },
+        }),
+      );
+    }
+    return { status: row.response.status, body: row.response.body, replayed: true };
+  }
+
+  async function lookupAll<K, V>(keys: K[], load: (key: K) => Promise<V>): Promise<Map<K, V>> {
+    const values = await Promise.all(keys.map(load));
+    return new Map(keys.map((key, i) => [key, values[i]!]));
+  }
+
+  return {
+    async accept(apiKeyId: string, requests: IntakeRequest[]): Promise<IntakeOutcome> {
+      const results: IntakeResult[] = new Array(requests.length);
+
+      // 1. shape
+      const items: Item[] = [];
+      requests.forEach((request, index) => {
+        const parsed = notificationBody.safeParse(request.body);
+        if (!parsed.success) {
+          results[index] = errorResult(new ValidationError(toFieldIssues(parsed.error), 'request body'));
+          return;
+        }
+        const requestId = request.idempotencyKey ?? parsed.data.request_id;
+        if (!requestId) {
+          results[index] = errorResult(
+            new ValidationError([{ field: 'request_id', message: 'required (or send an Idempotency-Key header)' }], 'request body'),
+          );
+          return;
+        }
+        const body = { ...parsed.data, request_id: requestId };
+        items.push({ index, body, requestId, hash: canonicalHash(body), request });
+      });
+
+      // 2. the key's rate limit covers the whole call
+      const rateLimit = await deps.cache.hit(`rl:key:${apiKeyId}`, deps.limits.perKeyPerMinute, MINUTE, Math.max(1, items.length));
+      if (!rateLimit.allowed) throw new RateLimitedError(Math.ceil(rateLimit.resetMs / 1000), 'API key rate limit exceeded');
+
+      // 3. replays and conflicts of earlier requests; duplicates inside this call wait for the first
+      const existing = new Map(
+        (await deps.store.findByRequestIds(apiKeyId, [...new Set(items.map((i) => i.requestId))])).map((r) => [r.requestId, r]),
+      );
+      const firstOfId = new Map<string, Item>();
+      const fresh: Item[] = [];
+      const repeats: Item[] = [];
+      for (const item of items) {
+        const row = existing.get(item.requestId);
+        if (row) results[item.index] = replayOf(row, item);
+        else if (firstOfId.has(item.requestId)) repeats.push(item);
+        else {
+          firstOfId.set(item.requestId, item);
+          fresh.push(item);
+        }
+      }
+
+      // 4. per-recipient rate limit
+      const perUser = new Map<string, Item[]>();
+      for (const item of fresh) perUser.set(item.body.user_id, [...(perUser.get(item.body.user_id) ?? []), item]);
+      const userDecisions = await lookupAll([...perUser.keys()], (userId) =>
+        deps.cache.hit(`rl:user:${userId}`, deps.limits.perUserPerMinute, MINUTE, perUser.get(userId)!.length),
+      );
+      const allowed = fresh.filter((item) => {
+        const decision = userDecisions.get(item.body.user_id)!;
+        if (decision.allowed) return true;
+        results[item.index] = errorResult(
+          new RateLimitedError(Math.ceil(decision.resetMs / 1000), `Rate limit for user ${item.body.user_id} exceeded`),
+        );
+        return false;
+      });
+
+      // 5. recipients and templates, each looked up once per call
+      const recipients = await lookupAll([...new Set(allowed.map((i) => i.body.user_id))], (id) => deps.users.getRecipient(id));
+      const templateKey = (item: Item, recipient: Recipient) =>
+        `${item.body.notification_type}\u0000${item.body.template_code}\u0000${recipient.preferences.language}`;
+      const templateRequests = new Map<string, [Item, Recipient]>();
+      for (const item of allowed) {
+        const recipient = recipients.get(item.body.user_id);
+        if (recipient) templateRequests.set(templateKey(item, recipient), [item, recipient]);
+      }
+      const templates = await lookupAll([...templateRequests.keys()], (key) => {
+        const [item, recipient] = templateRequests.get(key)!;
+        return deps.templates.resolve(item.body.template_code, item.body.notification_type, recipient.preferences.language);
+      });
+      const suppressed = await deps.store.suppressedAmong(
+        [...recipients.values()].flatMap((r) => (r ? [r.email.toLowerCase()] : [])),
+      );
+
+      // 6. decide each notification
+      const rows: NewNotification[] = [];
+      const outboxRows: NewOutboxRow[] = [];
+      const accepted: Item[] = [];
+      for (const item of allowed) {
+        const { body } = item;
+        const recipient = recipients.get(body.user_id);
+        if (!recipient) {
+          results[item.index] = errorResult(new NotFoundError(`User ${body.user_id} not found`));
+          continue;
+        }
+        const template = templates.get(templateKey(item, recipient));
+        if (!template) {
+          results[item.index] = errorResult(
+            new NotFoundError(`Template ${body.template_code} not found for channel ${body.notification_type}`),
+          );
+          continue;
+        }
+        const missing = missingVariables(template, body.variables);
+        if (missing.length > 0) {
+          results[item.index] = errorResult(new MissingVariablesError(missing));
+          continue;
+        }
+
+        const prefs = recipient.preferences;
+        let status: 'pending' | 'skipped' | 'suppressed' = 'pending';
+        let reason: string | null = null;
+        if (!prefs[body.notification_type] || prefs.opt_out_categories.includes(template.category)) {
+          status = 'skipped';
+          reason = 'opted_out';
+        } else if (body.notification_type === 'email' && suppressed.has(recipient.email.toLowerCase())) {
+          status = 'suppressed';
+          reason = 'address_suppressed';
+        }
+
+        const id = randomUUID();
+        const now = new Date();
+        const data = {
+          notification_id: id,
+          status,
+          ...(reason && { reason }),
+          request_id: item.requestId,
+          notification_type: body.notification_type,
+          user_id: body.user_id,
+          template_code: body.template_code,
+          template_version: template.version,
+          language: template.language,
+          priority: body.priority,
+          send_at: body.send_at ?? null,
+          created_at: now.toISOString(),
+        };
+        const response = {
+          status: status === 'pending' ? 202 : 200,
+          body: {
+            success: true,
+            data,
+            message: status === 'pending' ? 'Notification accepted' : `Notification recorded as ${status} (${reason})`,
+          },
+        };
+        rows.push({
+          id,
+          apiKeyId,
+          requestId: item.requestId,
+          requestHash: item.hash,
+          channel: body.notification_type,
+          userId: body.user_id,
+          templateCode: body.template_code,
+          templateVersion: template.version,
+          language: template.language,
+          category: template.category,
+          recipient: body.notification_type === 'email' ? recipient.email : null,
+          variables: body.variables,
+          metadata: body.metadata,
+          priority: body.priority,
+          status,
+          statusReason: reason,
+          sendAt: body.send_at ? new Date(body.send_at) : null,
+          response,
+          createdAt: now,
+          updatedAt: now,
+        });
+        if (status === 'pending') {
+          const base = {
+            notification_id: id,
+            request_id: item.requestId,
+            correlation_id: item.request.correlationId,
+            attempt: 1,
+            priority: body.priority,
+            user_id: body.user_id,
+            template_code: body.template_code,
+            template_version: template.version,
+            language: template.language,
+            variables: body.variables,
+            metadata: body.metadata,
+            ...(item.request.traceparent && { traceparent: item.request.traceparent }),
+          };
+          const payload: MessageInput<'email'> | MessageInput<'push'> =
+            body.notification_type === 'email' ? { ...base, to: recipient.email } : base;
+          outboxRows.push({
+            notificationId: id,
+            routingKey: body.notification_type,
+            payload,
+            availableAt: body.send_at ? new Date(body.send_at) : now,
+          });
+        }
+        results[item.index] = { status: response.status, body: response.body, replayed: false };
+        accepted.push(item);
+      }
+
+      // 7. one transaction; a concurrent twin that won the unique index turns ours into a replay
+      const inserted = await deps.store.insertAccepted(rows, outboxRows);
+      const lost = rows.filter((r) => !inserted.has(r.id!));
+      const settleLater = [...repeats, ...accepted.filter((item) => lost.some((r) => r.requestId === item.requestId))];
+      if (settleLater.length > 0) {
+        const winners = new Map(
+          (await deps.store.findByRequestIds(apiKeyId, [...new Set(settleLater.map((i) => i.requestId))])).map((r) => [r.requestId, r]),
+        );
+        for (const item of settleLater) {
+          const row = winners.get(item.requestId);
+          if (row) results[item.index] = replayOf(row, item);
+          // the twin failed validation or lookups: this one failed the same way
+          else results[item.index] ??= results[firstOfId.get(item.requestId)!.index]!;
+        }
+      }
+      if (outboxRows.length > 0) deps.onQueued();
+      return { results, rateLimit };
+    },
+  };
+}
+
+export type Intake = ReturnType<typeof createIntake>;

@@ -1,0 +1,209 @@
+import { and, asc, count, desc, eq, inArray, isNull, lte, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../../shared/db/create-db.js';
+import type { StatusMessage } from '../../shared/messages.js';
+import { rankSql, STATUS_RANK, type NotificationStatus } from './notification-status.js';
+import { notificationEvents, notifications, outbox, suppressions } from './schema.js';
+
+export type NotificationRow = typeof notifications.$inferSelect;
+export type NewNotification = typeof notifications.$inferInsert;
+export type EventRow = typeof notificationEvents.$inferSelect;
+export type OutboxRow = typeof outbox.$inferSelect;
+export type NewOutboxRow = typeof outbox.$inferInsert;
+
+export interface NotificationFilter {
+  apiKeyId?: string | undefined;
+  userId?: string | undefined;
+  status?: NotificationStatus | undefined;
+  channel?: 'email' | 'push' | undefined;
+}
+
+/** One status report to record (from the queue or the external status route). */
+export type StatusReport = Pick<
+  StatusMessage,
+  'notification_id' | 'status' | 'timestamp' | 'attempt' | 'provider' | 'provider_message_id' | 'response' | 'error' | 'device_id' | 'suppress'
+>;
+
+/** Data access for the gateway's tables: notifications, their events, the outbox, suppressions. */
+export function createNotificationStore(db: Db) {
+  const monotonicUpdate = (status: NotificationStatus, where: SQL, reason?: string | null) =>
+    sql`update ${notifications}
+        set status = ${status}, status_reason = ${reason ?? null}, updated_at = now()
+        where ${where} and ${rankSql(sql`${notifications.status}`)} < ${STATUS_RANK[status]}`;
+
+  return {
+    /** Notifications this key already accepted under these request ids. */
+    async findByRequestIds(apiKeyId: string, requestIds: string[]): Promise<NotificationRow[]> {
+      if (requestIds.length === 0) return [];
+      return db
+        .select()
+        .from(notifications)
+        .where(and(eq(notifications.apiKeyId, apiKeyId), inArray(notifications.requestId, requestIds)));
+    },
+
+    async suppressedAmong(addresses: string[]): Promise<Set<string>> {
+      if (addresses.length === 0) return new Set();
+      const rows = await db
+        .select({ address: suppressions.address })
+        .from(suppressions)
+        .where(inArray(suppressions.address, addresses.map((a) => a.toLowerCase())));
+      return new Set(rows.map((r) => r.address));
+    },
+
+    /**
+     * Insert notifications and their outbox rows in ONE transaction. A
+     * request id this key already used (a concurrent duplicate) is skipped by
+     * the unique index; the ids actually inserted are returned.
+     */
+    async insertAccepted(rows: NewNotification[], outboxRows: NewOutboxRow[]): Promise<Set<string>> {
+      if (rows.length === 0) return new Set();
+      return db.transaction(async (tx) => {
+        const inserted = await tx
+          .insert(notifications)
+          .values(rows)
+          .onConflictDoNothing({ target: [notifications.apiKeyId, notifications.requestId] })
+          .returning({ id: notifications.id });
+        const ids = new Set(inserted.map((r) => r.id));
+        const toQueue = outboxRows.filter((r) => ids.has(r.notificationId));
+        if (toQueue.length > 0) await tx.insert(outbox).values(toQueue);
+        return ids;
+      });
+    },
+
+    /**
+     * Take up to `limit` due outbox rows no other relay holds (SKIP LOCKED),
+     * hand them to `publish`, and mark them published with their
+     * notifications `queued`, all in one transaction: if `publish` throws,
+     * nothing is marked and the rows are taken again later.
+     */
+    async relayBatch(limit: number, publish: (rows: OutboxRow[]) => Promise<void>): Promise<number> {
+      return db.transaction(async (tx) => {
+        const rows = await tx
+          .select()
+          .from(outbox)
+          .where(and(isNull(outbox.publishedAt), lte(outbox.availableAt, sql`now()`)))
+          .orderBy(asc(outbox.availableAt), asc(outbox.id))
+          .limit(limit)
+          .for('update', { skipLocked: true });
+        if (rows.length === 0) return 0;
+        await publish(rows);
+        const ids = rows.map((r) => r.id);
+        const notificationIds = rows.map((r) => r.notificationId);
+        await tx.update(outbox).set({ publishedAt: sql`now()` }).where(inArray(outbox.id, ids));
+        await tx.execute(monotonicUpdate('queued', inArray(notifications.id, notificationIds)));
+        await tx.insert(notificationEvents).values(
+          notificationIds.map((id) => ({ notificationId: id, status: 'queued', occurredAt: new Date() })),
+        );
+        return rows.length;
+      });
+    },
+
+    /** Forget outbox rows published more than `olderThanMs` ago. */
+    async prunePublished(olderThanMs: number): Promise<void> {
+      await db
+        .delete(outbox)
+        .where(sql`${outbox.publishedAt} < now() - make_interval(secs => ${olderThanMs / 1000})`);
+    },
+
+    /**
+     * Record status reports in one transaction: each appends to its
+     * notification's timeline; a report without `device_id` also moves the
+     * status, only ever forward; `suppress` adds to the suppression list.
+     * Reports about unknown notifications are ignored (returned count).
+     */
+    async recordStatuses(reports: StatusReport[]): Promise<{ recorded: number; unknown: number }> {
+      if (reports.length === 0) return { recorded: 0, unknown: 0 };
+      return db.transaction(async (tx) => {
+        const ids = [...new Set(reports.map((r) => r.notification_id))];
+        const known = new Set(
+          (await tx.select({ id: notifications.id }).from(notifications).where(inArray(notifications.id, ids))).map((r) => r.id),
+        );
+        const mine = reports.filter((r) => known.has(r.notification_id));
+        if (mine.length > 0) {
+          await tx.insert(notificationEvents).values(
+            mine.map((r) => ({
+              notificationId: r.notification_id,
+              status: r.status,
+              attempt: r.attempt,
+              provider: r.provider ?? null,
+              providerMessageId: r.provider_message_id ?? null,
+              response: r.response ?? null,
+              error: r.error ?? null,
+              deviceId: r.device_id ?? null,
+              occurredAt: new Date(r.timestamp),
+            })),
+          );
+        }
+        for (const r of mine) {
+          if (r.device_id) continue;
+          await tx.execute(monotonicUpdate(r.status, eq(notifications.id, r.notification_id), r.error ?? null));
+        }
+        const suppress = reports.flatMap((r) => (r.suppress ? [r.suppress] : []));
+        if (suppress.length > 0) {
+          await tx
+            .insert(suppressions)
+            .values(suppress.map((s) => ({ address: s.address.toLowerCase(), reason: s.reason })))
+            .onConflictDoNothing();
+        }
+        return { recorded: mine.length, unknown: reports.length - mine.length };
+      });
+    },
+
+    async find(id: string): Promise<NotificationRow | null> {
+      const [row] = await db.select().from(notifications).where(eq(notifications.id, id));
+      return row ?? null;
+    },
+
+    async timeline(id: string): Promise<EventRow[]> {
+      return db
+        .select()
+        .from(notificationEvents)
+        .where(eq(notificationEvents.notificationId, id))
+        .orderBy(asc(notificationEvents.id));
+    },
+
+    async list(filter: NotificationFilter, offset: number, limit: number): Promise<{ rows: NotificationRow[]; total: number }> {
+      const where = and(
+        filter.apiKeyId ? eq(notifications.apiKeyId, filter.apiKeyId) : undefined,
+        filter.userId ? eq(notifications.userId, filter.userId) : undefined,
+        filter.status ? eq(notifications.status, filter.status) : undefined,
+        filter.channel ? eq(notifications.channel, filter.channel) : undefined,
+      );
+      const rows = await db
+        .select()
+        .from(notifications)
+        .where(where)
+        .orderBy(desc(notifications.createdAt), desc(notifications.id))
+        .offset(offset)
+        .limit(limit);
+      const [total] = await db.select({ n: count() }).from(notifications).where(where);
+      return { rows, total: total!.n };
+    },
+
+    /**
+     * Cancel a notification not yet handed to the queue: its unpublished
+     * outbox row is deleted and it becomes `cancelled`. Returns the status it
+     * had when it could not be cancelled, or null when there is no such row.
+     */
+    async cancel(id: string): Promise<{ cancelled: boolean; status: string } | null> {
+      return db.transaction(async (tx) => {
+        const [row] = await tx
+          .select({ status: notifications.status })
+          .from(notifications)
+          .where(eq(notifications.id, id))
+          .for('update');
+        if (!row) return null;
+        if (row.status !== 'pending') return { cancelled: false, status: row.status };
+        const removed = await tx
+          .delete(outbox)
+          .where(and(eq(outbox.notificationId, id), isNull(outbox.publishedAt)))
+          .returning({ id: outbox.id });
+        if (removed.length === 0) return { cancelled: false, status: row.status };
+        await tx.execute(monotonicUpdate('cancelled', eq(notifications.id, id), 'cancelled by request'));
+        await tx.insert(notificationEvents).values({ notificationId: id, status: 'cancelled', occurredAt: new Date() });
+        return { cancelled: true, status: 'cancelled' };
+      });
+    },
+  };
+}
+
+export type NotificationStore = ReturnType<typeof createNotificationStore>;

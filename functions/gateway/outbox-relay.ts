@@ -1,0 +1,116 @@
+import type { Logger } from '../../shared/logging/logger.js';
+import type { MessageInput } from '../../shared/messages.js';
+import type { Queue } from '../../shared/queue/queue.js';
+import type { NotificationStore, OutboxRow } from './notification-store.js';
+
+export interface OutboxRelayDeps {
+  store: NotificationStore;
+  queue: Queue;
+  logger: Logger;
+  /** Rows taken per transaction. */
+  batchSize: number;
+  /** Poll interval when idle (scheduled sends become due without a nudge). */
+  idleMs?: number;
+  /** Longest wait between tries while the broker or the database is down. */
+  maxBackoffMs?: number;
+}
+
+export interface OutboxRelay {
+  start(): void;
+  /** Publish now rather than at the next poll (called after an intake commits). */
+  nudge(): void;
+  /** Finish the batch in hand and stop. */
+  stop(): Promise<void>;
+  /** Relay until nothing is due (tests, shutdown). */
+  drain(): Promise<number>;
+}
+
+const PRUNE_EVERY_MS = 60_000;
+const KEEP_PUBLISHED_MS = 60 * 60_000;
+
+/**
+ * Publishes outbox rows to the queue and marks them, batch by batch. Several
+ * gateway replicas can relay at once: each batch is taken with
+ * `FOR UPDATE SKIP LOCKED`. A publish that fails (broker down) rolls the
+ * batch back, so the rows are taken again after a backoff: a crash or an
+ * outage between commit and publish loses nothing. A crash after publish but
+ * before commit publishes a batch twice; consumers are idempotent.
+ */
+export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
+  const idleMs = deps.idleMs ?? 250;
+  const maxBackoffMs = deps.maxBackoffMs ?? 5_000;
+  let running = false;
+  let loop: Promise<void> | undefined;
+  let wake: (() => void) | undefined;
+  let nudged = false;
+  let lastPrune = 0;
+
+  async function publish(rows: OutboxRow[]): Promise<void> {
+    const email = rows.filter((r) => r.routingKey === 'email').map((r) => r.payload as MessageInput<'email'>);
+    const push = rows.filter((r) => r.routingKey === 'push').map((r) => r.payload as MessageInput<'push'>);
+    await Promise.all([
+      email.length > 0 ? deps.queue.publishMany('email', email) : undefined,
+      push.length > 0 ? deps.queue.publishMany('push', push) : undefined,
+    ]);
+  }
+
+  async function relayOnce(): Promise<number> {
+    const n = await deps.store.relayBatch(deps.batchSize, publish);
+    if (Date.now() - lastPrune > PRUNE_EVERY_MS) {
+      lastPrune = Date.now();
+      await deps.store.prunePublished(KEEP_PUBLISHED_MS);
+    }
+    return n;
+  }
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wake = undefined;
+        resolve();
+      }
+      wake = done;
+      if (nudged) done();
+    });
+
+  async function run(): Promise<void> {
+    let backoff = 100;
+    while (running) {
+      nudged = false;
+      try {
+        const n = await relayOnce();
+        backoff = 100;
+        if (n >= deps.batchSize) continue;
+        await sleep(idleMs);
+      } catch (err) {
+        deps.logger.warn({ err, retry_in_ms: backoff }, 'outbox relay failed; rows stay in the outbox');
+        await sleep(backoff);
+        backoff = Math.min(maxBackoffMs, backoff * 2);
+      }
+    }
+  }
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      loop = run();
+    },
+    nudge() {
+      nudged = true;
+      wake?.();
+    },
+    async stop() {
+      running = false;
+      wake?.();
+      await loop;
+    },
+    async drain() {
+      let total = 0;
+      for (let n = await relayOnce(); n > 0; n = await relayOnce()) total += n;
+      return total;
+    },
+  };
+}
