@@ -7,10 +7,13 @@ import { createInfra } from '../shared/runtime/create-infra.js';
 import type { Peers, RunningFunction } from '../shared/runtime/function-module.js';
 import { closeServer, listen } from '../shared/runtime/serve.js';
 import { allFunctions } from '../functions/registry.js';
+import { seedStarterTemplates } from '../functions/template/starter-templates.js';
 
 const config = loadConfig();
 const infra = await createInfra(config, 'dev');
 for (const module of allFunctions) if (module.migrations) await infra.database.migrate(module.migrations);
+// an empty database gets the starter templates (existing ones are left alone)
+await seedStarterTemplates(infra.database.db, infra.logger);
 
 const running = new Map<string, RunningFunction>();
 const inProcess = (name: string): Fetcher => (request) => {
@@ -27,7 +30,7 @@ const servers = await Promise.all(allFunctions.map((module) => listen(running.ge
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 out();
-out('Notification platform running (embedded mode: PGlite, memory cache, memory queue)');
+out(`Notification platform running (database: ${infra.database.kind}, cache: ${config.redisUrl ? 'redis' : 'memory'}, queue: ${config.queue.driver})`);
 for (const module of [...allFunctions].sort((a, b) => a.devPort - b.devPort)) {
   out(`  ${module.name.padEnd(9)} http://localhost:${module.devPort}`);
 }
