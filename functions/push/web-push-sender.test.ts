@@ -102,7 +102,8 @@ describe('Web Push sender against the local push service', () => {
   });
 
   it('an unknown subscription is a real 404 from the service: gone', async () => {
-    const device: PushDevice = { ...deviceOf(service.createSubscription()), endpoint: `${service.origin}/push/never-issued` };
+    const sub = service.createSubscription();
+    const device: PushDevice = { id: sub.id, type: 'web_push', endpoint: `${service.origin}/push/never-issued`, keys: sub.keys };
     expect((await sender.send(device, note(), OPTIONS)).kind).toBe('gone');
   });
 
