@@ -58,7 +58,9 @@ describe('infra/aws NotificationStack (synthesised offline)', () => {
       }
     }
     const gatewayEnv = (lambdaFor('gateway').Properties.Environment as { Variables: Record<string, unknown> }).Variables;
-    expect(Object.keys(gatewayEnv)).toEqual(expect.arrayContaining(['USER_SERVICE_URL', 'TEMPLATE_SERVICE_URL']));
+    expect(Object.keys(gatewayEnv)).toEqual(
+      expect.arrayContaining(['USER_SERVICE_URL', 'TEMPLATE_SERVICE_URL', 'EMAIL_SERVICE_URL', 'PUSH_SERVICE_URL', 'PUBLIC_BASE_URL']),
+    );
     const emailEnv = (lambdaFor('email').Properties.Environment as { Variables: Record<string, unknown> }).Variables;
     expect(emailEnv).toMatchObject({ EMAIL_PROVIDERS: 'ses' });
     const pushEnv = (lambdaFor('push').Properties.Environment as { Variables: Record<string, unknown> }).Variables;

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
-import { HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpApi, HttpMethod, HttpRoute, HttpRouteKey } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Code, Function as LambdaFunction, FunctionUrlAuthType, Runtime } from 'aws-cdk-lib/aws-lambda';
@@ -109,6 +109,9 @@ export class NotificationStack extends Stack {
       });
     }
 
+    // Created before the functions so PUBLIC_BASE_URL can name it; routes are added below.
+    this.api = new HttpApi(this, 'HttpApi', { apiName: `${this.stackName}-api` });
+
     // DESIGN.md "Configuration names": the same variables as npm start and compose.
     // AWS_REGION is set by Lambda itself. Secrets are resolved at deploy time (dynamic references).
     const sharedEnv: Record<string, string> = {
@@ -120,6 +123,7 @@ export class NotificationStack extends Stack {
       DATABASE_URL: databaseUrl.secretValue.unsafeUnwrap(),
       ADMIN_API_KEY: adminApiKey.secretValue.unsafeUnwrap(),
       JWT_SECRET: jwtSecret.secretValue.unsafeUnwrap(),
+      PUBLIC_BASE_URL: this.api.apiEndpoint,
       ...(redisUrl ? { REDIS_URL: redisUrl.secretValue.unsafeUnwrap() } : {}),
     };
 
@@ -143,9 +147,7 @@ export class NotificationStack extends Stack {
     const template = make('template', { USER_SERVICE_URL: userUrl.url });
     const templateUrl = template.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
     const peers = { USER_SERVICE_URL: userUrl.url, TEMPLATE_SERVICE_URL: templateUrl.url };
-    const gateway = make('gateway', peers);
-    const gatewayUrl = gateway.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
-    const workerEnv = { ...peers, GATEWAY_URL: gatewayUrl.url };
+    const workerEnv = peers;
     const email = make('email', {
       ...workerEnv,
       EMAIL_PROVIDERS: 'ses',
@@ -160,6 +162,12 @@ export class NotificationStack extends Stack {
             VAPID_SUBJECT: vapid.secretValueFromJson('subject').unsafeUnwrap(),
           }
         : {}),
+    });
+    // the gateway forwards /api/v1/{email,push}/status to the workers
+    const gateway = make('gateway', {
+      ...peers,
+      EMAIL_SERVICE_URL: email.addFunctionUrl({ authType: FunctionUrlAuthType.NONE }).url,
+      PUSH_SERVICE_URL: push.addFunctionUrl({ authType: FunctionUrlAuthType.NONE }).url,
     });
     this.functions = { gateway, user, template, email, push };
 
@@ -191,9 +199,10 @@ export class NotificationStack extends Stack {
     );
 
     // One public entry point: the gateway by default, owned prefixes straight to their function.
-    this.api = new HttpApi(this, 'HttpApi', {
-      apiName: `${this.stackName}-api`,
-      defaultIntegration: new HttpLambdaIntegration('GatewayIntegration', gateway),
+    new HttpRoute(this, 'DefaultRoute', {
+      httpApi: this.api,
+      routeKey: HttpRouteKey.DEFAULT,
+      integration: new HttpLambdaIntegration('GatewayIntegration', gateway),
     });
     const integrations: Partial<Record<FunctionName, HttpLambdaIntegration>> = {};
     for (const [prefix, owner] of Object.entries(OWNED_ROUTES)) {

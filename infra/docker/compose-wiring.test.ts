@@ -127,6 +127,9 @@ describe('docker-compose.yml: wiring', () => {
     expect([env('email-service').SMTP_HOST, env('email-service').SMTP_PORT]).toEqual(['mailhog', '1025']);
     expect(env('api-gateway').USER_SERVICE_URL).toBe('http://user-service:8081');
     expect(env('api-gateway').TEMPLATE_SERVICE_URL).toBe('http://template-service:8002');
+    expect(env('api-gateway').EMAIL_SERVICE_URL).toBe('http://email-service:8080');
+    expect(env('api-gateway').PUSH_SERVICE_URL).toBe('http://push-service:8004');
+    expect(env('template-service').USER_SERVICE_URL).toBe('http://user-service:8081');
     for (const name of [...functionServices, 'db-migrate']) {
       expect(new URL(env(name).DATABASE_URL!).host, name).toBe('postgres:5432');
     }

@@ -23,6 +23,9 @@ export const FUNCTION_CONTAINER_PORTS: Record<string, number> = {
   push: 8004,
 };
 
+/** URLs meant for the outside world (links in emails), not for a service in app-network. */
+export const EXTERNAL_URL_VARIABLES = new Set(['PUBLIC_BASE_URL']);
+
 const DEFAULT_PORTS: Record<string, number> = { postgres: 5432, postgresql: 5432, redis: 6379, amqp: 5672, http: 80, smtp: 25 };
 
 /** `postgres:15` -> `postgres`, `mailhog/mailhog` stays, `rabbitmq:3.11-management` -> `rabbitmq`. */
@@ -57,7 +60,7 @@ export function referencesOf(service: ComposeService): Reference[] {
   const env = environmentOf(service);
   const refs: Reference[] = [];
   for (const [variable, value] of Object.entries(env)) {
-    if (!isUrl(value)) continue;
+    if (!isUrl(value) || EXTERNAL_URL_VARIABLES.has(variable)) continue;
     const url = new URL(value);
     const scheme = url.protocol.slice(0, -1);
     refs.push({ variable, host: url.hostname, port: url.port ? Number(url.port) : (DEFAULT_PORTS[scheme] ?? NaN), scheme });

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildArgsOf, commandOf, environmentOf, functionOf, readCompose, startOrder, type ComposeFile } from './compose-file.js';
-import { findWiringProblems, imageName } from './compose-wiring.js';
+import { EXTERNAL_URL_VARIABLES, findWiringProblems, imageName } from './compose-wiring.js';
 import { cmdOf, readDockerfile, stageNamed } from './dockerfile.js';
 import { replayStages, type ReplayedStage } from './image-replay.js';
 import { freePort, startSmtpSink, type SmtpSink } from './smtp-sink.js';
@@ -47,7 +47,7 @@ function localEnvironment(service: string): Record<string, string> {
   const env = environmentOf(compose.services[service]!);
   const rewritten: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
-    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value) || EXTERNAL_URL_VARIABLES.has(name)) {
       rewritten[name] = value;
       continue;
     }
