@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Fetcher } from '../../../shared/clients/fetcher.js';
+import { createUrlFetcher, type Fetcher } from '../../../shared/clients/fetcher.js';
 import type { Env } from '../../../shared/config.js';
 import type { Queue } from '../../../shared/queue/queue.js';
 import type { Infra, Peers, RunningFunction } from '../../../shared/runtime/function-module.js';
@@ -17,17 +17,18 @@ export interface PlatformKit {
   sendKey: string;
   request(method: string, path: string, options?: { body?: unknown; auth?: string | null; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
   createUser(overrides?: Record<string, unknown>): Promise<{ id: string; email: string; token: string }>;
-  /** Run the outbox relay until nothing is due. */
   gateway: RunningFunction;
+  /** Make a function unreachable (its calls go to a port nothing listens on), or bring it back. */
+  setDown(name: 'user' | 'template', down: boolean): void;
   close(): Promise<void>;
 }
 
 export interface PlatformOptions {
   env?: Env;
   queue?: Queue;
-  /** Replace how the gateway reaches a function (e.g. a dead URL). */
-  peerOverrides?: Partial<Record<'user' | 'template', Fetcher>>;
 }
+
+const NOTHING_LISTENS = createUrlFetcher('http://127.0.0.1:9/', 1000);
 
 /**
  * The user, template and gateway functions wired as `npm start` wires them
@@ -43,13 +44,15 @@ export async function openPlatform(target: TestDatabase, options: PlatformOption
     ...(options.queue && { queue: options.queue }),
   });
   const running = new Map<string, RunningFunction>();
+  const down = new Set<string>();
   const inProcess = (name: string): Fetcher => async (request) => {
+    if (down.has(name)) return NOTHING_LISTENS(request);
     const fn = running.get(name);
     if (!fn) throw new Error(`${name} is not running in this test`);
     return fn.app.fetch(request);
   };
   const peers: Peers = {
-    fetcher: (name) => (name === 'user' || name === 'template' ? options.peerOverrides?.[name] : undefined) ?? inProcess(name),
+    fetcher: (name) => inProcess(name),
   };
   running.set('user', await userFunction.create(infra, peers));
   running.set('template', await templateFunction.create(infra, peers));
@@ -104,6 +107,10 @@ export async function openPlatform(target: TestDatabase, options: PlatformOption
     sendKey: key.body.data.key,
     request,
     gateway,
+    setDown(name, isDown) {
+      if (isDown) down.add(name);
+      else down.delete(name);
+    },
     async createUser(overrides = {}) {
       const email = `u-${randomUUID()}@example.com`;
       const created = await request('POST', '/api/v1/users', {

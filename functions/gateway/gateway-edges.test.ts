@@ -1,0 +1,81 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDatabases } from '../../shared/test-support/test-databases.js';
+import { openPlatform, type PlatformKit } from './test-support/platform-kit.js';
+
+const [pglite] = testDatabases();
+
+describe('gateway as the one public entry point', () => {
+  let kit: PlatformKit;
+  beforeAll(async () => {
+    kit = await openPlatform(pglite!);
+  });
+  afterAll(() => kit.close());
+
+  it('forwards users, auth, api-keys and templates to their functions, status and body unchanged', async () => {
+    const email = `fwd-${randomUUID()}@example.com`;
+    const created = await kit.request('POST', '/api/v1/users/', {
+      auth: null,
+      body: { name: 'Fwd', email, password: 'a good password' },
+      headers: { 'x-correlation-id': 'fwd-1' },
+    });
+    expect(created.status).toBe(201);
+    expect(created.headers.get('x-correlation-id')).toBe('fwd-1');
+    const login = await kit.request('POST', '/api/v1/auth/login', { auth: null, body: { email, password: 'a good password' } });
+    expect(login.status).toBe(200);
+    const templates = await kit.request('GET', '/api/v1/templates?channel=email&limit=1');
+    expect(templates.status).toBe(200);
+    expect(templates.body.meta.limit).toBe(1);
+    const conflict = await kit.request('POST', '/api/v1/users', { auth: null, body: { name: 'Fwd', email, password: 'a good password' } });
+    expect(conflict.status).toBe(409);
+    expect((await kit.request('GET', '/api/v1/api-keys', { auth: kit.sendKey })).status).toBe(403);
+  });
+
+  it('never forwards /internal routes', async () => {
+    expect((await kit.request('POST', '/internal/v1/auth/introspect', { body: { credential: 'x' } })).status).toBe(404);
+  });
+});
+
+describe('gateway when the user or template function is down', () => {
+  let kit: PlatformKit;
+  beforeAll(async () => {
+    kit = await openPlatform(pglite!);
+  });
+  afterAll(() => kit.close());
+
+  it('answers 503 with Retry-After, failing fast once the breaker opens, and recovers', async () => {
+    const user = await kit.createUser();
+    const body = () => ({
+      notification_type: 'email',
+      user_id: user.id,
+      template_code: 'kit_welcome',
+      variables: { name: 'Ada' },
+      request_id: randomUUID(),
+    });
+    expect((await kit.request('POST', '/api/v1/notifications', { auth: kit.sendKey, body: body() })).status).toBe(202);
+
+    kit.setDown('template', true);
+    const answers = [];
+    for (let i = 0; i < 8; i++) {
+      // a new template code each time, so no cached answer hides the outage
+      answers.push(await kit.request('POST', '/api/v1/notifications', { auth: kit.sendKey, body: { ...body(), template_code: `t${i}` } }));
+    }
+    for (const res of answers) {
+      expect(res.status).toBe(503);
+      expect(res.body.error).toBe('service_unavailable');
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    }
+    // once open, the breaker refuses without trying the network
+    expect(answers.at(-1)!.body.message).toContain('circuit open');
+
+    // back up: after the breaker's reset timeout a probe goes through and the template function answers again
+    kit.setDown('template', false);
+    await expect
+      .poll(
+        async () =>
+          (await kit.request('POST', '/api/v1/notifications', { auth: kit.sendKey, body: { ...body(), template_code: 'no_such_template' } })).status,
+        { timeout: 15_000, interval: 500 },
+      )
+      .toBe(404);
+  });
+});
