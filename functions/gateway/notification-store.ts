@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, inArray, isNull, lte, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, isNull, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../shared/db/create-db.js';
 import type { StatusMessage } from '../../shared/messages.js';
 import { rankSql, STATUS_RANK, type NotificationStatus } from './notification-status.js';
@@ -70,31 +70,52 @@ export function createNotificationStore(db: Db) {
     },
 
     /**
-     * Take up to `limit` due outbox rows no other relay holds (SKIP LOCKED),
-     * hand them to `publish`, and mark them published with their
-     * notifications `queued`, all in one transaction: if `publish` throws,
-     * nothing is marked and the rows are taken again later.
+     * Lease up to `limit` due outbox rows that no other relay holds
+     * (`FOR UPDATE SKIP LOCKED`, then `leased_until`), in a short transaction
+     * of their own: publishing happens outside any transaction, so a slow or
+     * absent broker never holds database locks or connections.
      */
-    async relayBatch(limit: number, publish: (rows: OutboxRow[]) => Promise<void>): Promise<number> {
+    async leaseOutbox(limit: number, leaseMs: number): Promise<OutboxRow[]> {
       return db.transaction(async (tx) => {
         const rows = await tx
           .select()
           .from(outbox)
-          .where(and(isNull(outbox.publishedAt), lte(outbox.availableAt, sql`now()`)))
+          .where(
+            and(
+              isNull(outbox.publishedAt),
+              lte(outbox.availableAt, sql`now()`),
+              or(isNull(outbox.leasedUntil), lte(outbox.leasedUntil, sql`now()`)),
+            ),
+          )
           .orderBy(asc(outbox.availableAt), asc(outbox.id))
           .limit(limit)
           .for('update', { skipLocked: true });
-        if (rows.length === 0) return 0;
-        await publish(rows);
-        const ids = rows.map((r) => r.id);
-        const notificationIds = rows.map((r) => r.notificationId);
-        await tx.update(outbox).set({ publishedAt: sql`now()` }).where(inArray(outbox.id, ids));
-        await tx.execute(monotonicUpdate('queued', inArray(notifications.id, notificationIds)));
-        await tx.insert(notificationEvents).values(
-          notificationIds.map((id) => ({ notificationId: id, status: 'queued', occurredAt: new Date() })),
-        );
-        return rows.length;
+        if (rows.length === 0) return [];
+        await tx
+          .update(outbox)
+          .set({ leasedUntil: sql`now() + make_interval(secs => ${leaseMs / 1000})` })
+          .where(inArray(outbox.id, rows.map((r) => r.id)));
+        return rows;
       });
+    },
+
+    /** After a publish: mark the rows published and their notifications `queued`, in one transaction. */
+    async markPublished(rows: OutboxRow[]): Promise<void> {
+      if (rows.length === 0) return;
+      const notificationIds = rows.map((r) => r.notificationId);
+      await db.transaction(async (tx) => {
+        await tx.update(outbox).set({ publishedAt: sql`now()`, leasedUntil: null }).where(inArray(outbox.id, rows.map((r) => r.id)));
+        await tx.execute(monotonicUpdate('queued', inArray(notifications.id, notificationIds)));
+        await tx
+          .insert(notificationEvents)
+          .values(notificationIds.map((id) => ({ notificationId: id, status: 'queued', occurredAt: new Date() })));
+      });
+    },
+
+    /** After a failed publish: give the rows back at once, for the next try. */
+    async releaseLease(rows: OutboxRow[]): Promise<void> {
+      if (rows.length === 0) return;
+      await db.update(outbox).set({ leasedUntil: null }).where(inArray(outbox.id, rows.map((r) => r.id)));
     },
 
     /** Forget outbox rows published more than `olderThanMs` ago. */
@@ -193,9 +214,16 @@ export function createNotificationStore(db: Db) {
           .for('update');
         if (!row) return null;
         if (row.status !== 'pending') return { cancelled: false, status: row.status };
+        // a leased row may be on its way to the broker right now: too late to cancel
         const removed = await tx
           .delete(outbox)
-          .where(and(eq(outbox.notificationId, id), isNull(outbox.publishedAt)))
+          .where(
+            and(
+              eq(outbox.notificationId, id),
+              isNull(outbox.publishedAt),
+              or(isNull(outbox.leasedUntil), lte(outbox.leasedUntil, sql`now()`)),
+            ),
+          )
           .returning({ id: outbox.id });
         if (removed.length === 0) return { cancelled: false, status: row.status };
         await tx.execute(monotonicUpdate('cancelled', eq(notifications.id, id), 'cancelled by request'));

@@ -13,6 +13,8 @@ export interface OutboxRelayDeps {
   idleMs?: number;
   /** Longest wait between tries while the broker or the database is down. */
   maxBackoffMs?: number;
+  /** How long a relay holds rows it is publishing; a relay that died holding them loses them after this. */
+  leaseMs?: number;
 }
 
 export interface OutboxRelay {
@@ -26,19 +28,25 @@ export interface OutboxRelay {
 }
 
 const PRUNE_EVERY_MS = 60_000;
+/** Longer than a publish can take (the queue's own publish timeout), so a live relay keeps its rows. */
+const DEFAULT_LEASE_MS = 60_000;
 const KEEP_PUBLISHED_MS = 60 * 60_000;
 
 /**
  * Publishes outbox rows to the queue and marks them, batch by batch. Several
- * gateway replicas can relay at once: each batch is taken with
- * `FOR UPDATE SKIP LOCKED`. A publish that fails (broker down) rolls the
- * batch back, so the rows are taken again after a backoff: a crash or an
- * outage between commit and publish loses nothing. A crash after publish but
- * before commit publishes a batch twice; consumers are idempotent.
+ * gateway replicas can relay at once: each leases its batch
+ * (`FOR UPDATE SKIP LOCKED` + `leased_until`) and publishes outside any
+ * transaction. A publish that fails (broker down) gives the rows back, and
+ * they are taken again after a backoff: a crash or an outage between commit
+ * and publish loses nothing. A relay that dies mid-publish leaves its rows
+ * leased until the lease expires, then another relay publishes them again;
+ * consumers are idempotent, so that costs a duplicate message, not a
+ * duplicate notification.
  */
 export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
   const idleMs = deps.idleMs ?? 250;
   const maxBackoffMs = deps.maxBackoffMs ?? 5_000;
+  const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
   let running = false;
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
@@ -55,7 +63,17 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
   }
 
   async function relayOnce(): Promise<number> {
-    const n = await deps.store.relayBatch(deps.batchSize, publish);
+    const rows = await deps.store.leaseOutbox(deps.batchSize, leaseMs);
+    if (rows.length > 0) {
+      try {
+        await publish(rows);
+      } catch (err) {
+        await deps.store.releaseLease(rows).catch(() => {});
+        throw err;
+      }
+      await deps.store.markPublished(rows);
+    }
+    const n = rows.length;
     if (Date.now() - lastPrune > PRUNE_EVERY_MS) {
       lastPrune = Date.now();
       await deps.store.prunePublished(KEEP_PUBLISHED_MS);

@@ -70,6 +70,8 @@ export const outbox = pgTable(
     /** Not published before this (scheduled sends). */
     availableAt: timestamp('available_at', { withTimezone: true }).notNull().defaultNow(),
     publishedAt: timestamp('published_at', { withTimezone: true }),
+    /** A relay holds the row until then while it publishes; an expired lease lets another relay take it. */
+    leasedUntil: timestamp('leased_until', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

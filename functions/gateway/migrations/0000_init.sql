@@ -42,6 +42,7 @@ CREATE TABLE "outbox" (
 	"payload" jsonb NOT NULL,
 	"available_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"published_at" timestamp with time zone,
+	"leased_until" timestamp with time zone,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
