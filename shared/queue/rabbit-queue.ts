@@ -7,6 +7,7 @@ import {
   QueueUnavailableError,
   type Consumer,
   type DeadLetter,
+  type Delivery,
   type Handler,
   type PublishOptions,
   type Queue,
@@ -213,7 +214,11 @@ export function createRabbitQueue(options: RabbitQueueOptions): Queue {
 
   const confirmPublish = async (s: Session, exchange: string, routingKey: string, content: Buffer, props: Options.Publish) => {
     while (s.drain) await s.drain;
-    await new Promise<void>((resolve, reject) => {
+    await sendConfirmed(s, exchange, routingKey, content, props);
+  };
+
+  const sendConfirmed = (s: Session, exchange: string, routingKey: string, content: Buffer, props: Options.Publish) =>
+    new Promise<void>((resolve, reject) => {
       const flowing = s.publisher.publish(exchange, routingKey, content, props, (err: unknown) =>
         err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(),
       );
@@ -224,7 +229,6 @@ export function createRabbitQueue(options: RabbitQueueOptions): Queue {
         });
       }
     });
-  };
 
   /**
    * Publish with a confirm, across reconnects, until the deadline. A publish whose connection dropped
@@ -237,6 +241,15 @@ export function createRabbitQueue(options: RabbitQueueOptions): Queue {
     props: Options.Publish,
     prepare?: (s: Session) => Promise<unknown>,
   ): Promise<void> => {
+    // fast path, the common case: connected, socket not backed up, nothing to declare first
+    const current = session;
+    if (!prepare && current?.alive && !current.drain) {
+      try {
+        return await sendConfirmed(current, exchange, routingKey, content, props);
+      } catch {
+        // fall through to the careful path, which knows what to do about a dropped connection
+      }
+    }
     const deadline = Date.now() + publishTimeoutMs;
     for (;;) {
       const s = await sessionBefore(deadline);
@@ -330,19 +343,31 @@ export function createRabbitQueue(options: RabbitQueueOptions): Queue {
       const headers = msg.properties.headers ?? {};
       const attempt = Number(headers[HEADER.attempt]) || 1;
       const delivery = { id: String(msg.properties.messageId ?? msg.fields.deliveryTag), attempt, headers: publicHeaders(headers) };
-      settle(key, msg.content.toString('utf8'), delivery, handler, deps)
-        .then((settlement) => carryOut(settlement, msg, on))
-        .catch((err: unknown) => {
-          // could not retry or dead-letter it: hand it back so it is not stuck unacked on a live channel
-          logger.error({ err, routing_key: key, message_id: delivery.id }, 'queue message could not be settled; requeued');
+      void run(msg, delivery, on);
+    };
+
+    // one async function per message (not a promise chain): fewer allocations on the hot path
+    const run = async (msg: ConsumeMessage, delivery: Delivery, on: { channel: Channel; alive: boolean }) => {
+      try {
+        const settlement = await settle(key, msg.content.toString('utf8'), delivery, handler, deps);
+        if (settlement.action === 'ack') {
+          if (on.alive) on.channel.ack(msg);
+        } else {
+          await carryOut(settlement, msg, on);
+        }
+      } catch (err) {
+        // could not retry or dead-letter it: hand it back so it is not stuck unacked on a live channel
+        logger.error({ err, routing_key: key, message_id: delivery.id }, 'queue message could not be settled; requeued');
+        try {
           if (on.alive) on.channel.nack(msg, false, true);
-        })
-        .catch(() => {})
-        .finally(() => {
-          active--;
-          counters.settled(key);
-          idle.notify();
-        });
+        } catch {
+          // the channel closed meanwhile: the broker requeues it anyway
+        }
+      } finally {
+        active--;
+        counters.settled(key);
+        idle.notify();
+      }
     };
 
     return {
