@@ -8,6 +8,9 @@ import type { Logger } from '../../shared/logging/logger.js';
 import { createUserAgentKeys, decryptPushMessage, type UserAgentKeys } from './user-agent-crypto.js';
 import { verifyVapidAuthorization } from './verify-vapid.js';
 
+/** Folder under DATA_DIR where `npm start` keeps the local push service's certificate (the push function trusts it in development). */
+export const LOCAL_PUSH_CERT_DIR = 'local-push-service';
+
 /** RFC 8030 section 7.2: a push service must accept at least 4096 bytes; we accept exactly that, like the big ones. */
 const MAX_MESSAGE_BYTES = 4096;
 
