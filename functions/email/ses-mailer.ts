@@ -73,7 +73,8 @@ export function createSesMailer(options: SesMailerOptions): Mailer {
     },
     async verify() {
       try {
-        await client.send(new GetAccountCommand({}));
+        const account = await client.send(new GetAccountCommand({}));
+        if (account.SendingEnabled === false) throw new Error('SES sending is disabled for this account');
       } catch (error) {
         throw classifySesError(name, error);
       }

@@ -21,7 +21,7 @@ export interface ReplyRule {
 /**
  * A real SMTP server (npm `smtp-server`) for tests and the bench: accepts
  * everything unless told to answer a given recipient with a given code, or to
- * refuse every connection (421) while `down`. Counts connections and messages.
+ * refuse every connection and message (421) while `down`. Counts connections and messages.
  */
 export interface SmtpTestServer {
   port: number;
@@ -74,6 +74,10 @@ export async function startSmtpTestServer(options: { countOnly?: boolean } = {})
     closeTimeout: 500,
     onConnect(_session, callback) {
       state.connections++;
+      callback(down ? smtpError(421, '4.3.2 Service not available, closing transmission channel') : null);
+    },
+    // pooled connections opened before `down` get the same answer on their next message
+    onMailFrom(_address, _session, callback) {
       callback(down ? smtpError(421, '4.3.2 Service not available, closing transmission channel') : null);
     },
     onRcptTo(address, _session, callback) {
