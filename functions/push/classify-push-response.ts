@@ -176,7 +176,7 @@ export function classifyFcmResponse(answer: FcmAnswer): PushResult {
 export function classifyTransportError(provider: PushProvider, error: unknown): PushResult {
   const message = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: unknown } | null)?.code;
-  const tls = typeof code === 'string' && /CERT|SSL|TLS/.test(code);
+  const tls = typeof code === 'string' && /CERT|SSL|TLS|UNABLE_TO_VERIFY|SELF_SIGNED/.test(code);
   if (tls) {
     // a certificate problem does not heal by itself; retrying would only hide it
     return { kind: 'rejected', provider, reason: `TLS failure talking to the push service (${code}): ${message}`, configuration: true };
