@@ -8,12 +8,18 @@ import type { Peers, RunningFunction } from '../shared/runtime/function-module.j
 import { closeServer, listen } from '../shared/runtime/serve.js';
 import { allFunctions } from '../functions/registry.js';
 import { seedStarterTemplates } from '../functions/template/starter-templates.js';
+import { LOCAL_PUSH_CERT_DIR, startLocalPushService } from '../functions/push/local-push-service.js';
 
 const config = loadConfig();
 const infra = await createInfra(config, 'dev');
 for (const module of allFunctions) if (module.migrations) await infra.database.migrate(module.migrations);
 // an empty database gets the starter templates (existing ones are left alone)
 await seedStarterTemplates(infra.database.db, infra.logger);
+// the push counterpart of the mail catcher; started first so the push function finds (and trusts) its certificate
+const localPush =
+  config.env === 'development'
+    ? await startLocalPushService({ port: config.push.localServicePort, certDir: `${config.dataDir}/${LOCAL_PUSH_CERT_DIR}`, logger: infra.logger })
+    : undefined;
 
 const running = new Map<string, RunningFunction>();
 const inProcess = (name: string): Fetcher => (request) => {
@@ -35,6 +41,7 @@ for (const module of [...allFunctions].sort((a, b) => a.devPort - b.devPort)) {
   out(`  ${module.name.padEnd(9)} http://localhost:${module.devPort}`);
 }
 out(`  data dir  ${config.dataDir}`);
+if (localPush) out(`  push svc  ${localPush.origin} (local push service: POST /subscriptions for a test subscription)`);
 for (const fn of running.values()) for (const line of fn.banner ?? []) out(`  ${line}`);
 out();
 
@@ -45,6 +52,7 @@ async function shutdown(signal: string) {
   infra.logger.info({ signal }, 'shutting down');
   await Promise.all(servers.map(closeServer));
   for (const fn of [...running.values()].reverse()) await fn.stop?.();
+  await localPush?.close();
   await infra.close();
   process.exit(0);
 }
