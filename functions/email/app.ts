@@ -1,0 +1,39 @@
+import { Hono } from 'hono';
+import { createErrorHandler, notFoundHandler, ok } from '../../shared/envelope.js';
+import type { AppEnv } from '../../shared/http/app-env.js';
+import { correlationId } from '../../shared/http/correlation-id.js';
+import { createBaseApp } from '../../shared/http/create-app.js';
+import type { ReadinessCheck } from '../../shared/http/health.js';
+import { limitBody } from '../../shared/http/json-body.js';
+import { requestLog } from '../../shared/http/request-log.js';
+import type { Logger } from '../../shared/logging/logger.js';
+import type { SesEventIntake } from './ses-events.js';
+
+export const EVENTS_PATH = '/api/v1/email/events';
+
+export interface EmailAppDeps {
+  logger: Logger;
+  bodyLimitBytes: number;
+  readiness: Record<string, ReadinessCheck>;
+  sesEvents: SesEventIntake;
+}
+
+/**
+ * The email function's HTTP side: health and readiness, and the SES/SNS
+ * feedback intake. SNS posts its JSON as `text/plain`, so the intake sits in
+ * front of the base app's JSON-only rule (with the same correlation id, log
+ * line, body limit and error envelope).
+ */
+export function createEmailApp(deps: EmailAppDeps): Hono<AppEnv> {
+  const base = createBaseApp({ name: 'email', logger: deps.logger, bodyLimitBytes: deps.bodyLimitBytes, readiness: deps.readiness });
+  const app = new Hono<AppEnv>({ strict: false });
+  app.use(EVENTS_PATH, correlationId(), requestLog(deps.logger), limitBody(deps.bodyLimitBytes));
+  app.post(EVENTS_PATH, async (c) => {
+    const result = await deps.sesEvents(await c.req.text());
+    return ok(c, result, result.type === 'events' ? `${result.published} status update(s) published` : result.type);
+  });
+  app.route('/', base);
+  app.notFound(notFoundHandler);
+  app.onError(createErrorHandler(deps.logger));
+  return app;
+}
