@@ -67,6 +67,7 @@ const envSchema = z.object({
   SMTP_TIMEOUT_MS: positiveInt.default(10_000),
   SMTP_SEND_RATE: z.coerce.number().min(0).default(0),
   SES_SEND_RATE: z.coerce.number().min(0).default(14),
+  SES_CONFIGURATION_SET: optionalString,
   EMAIL_BREAKER_RESET_MS: positiveInt.default(30_000),
   EMAIL_BREAKER_VOLUME: positiveInt.default(5),
   PUBLIC_BASE_URL: z.url().default('http://localhost:8000'),
@@ -137,6 +138,8 @@ export interface Config {
     smtpPool: { size: number; timeoutMs: number; sendRatePerSecond: number };
     /** SES sends per second (the account's MaxSendRate), shared by replicas. */
     sesSendRatePerSecond: number;
+    /** SES configuration set whose SNS event destination feeds `POST /api/v1/email/events`. */
+    sesConfigurationSet: string | undefined;
     /** Per-provider circuit breaker: calls before it may open, and how long it stays open before a probe. */
     breaker: { volumeThreshold: number; resetMs: number };
     /** One-click unsubscribe links (RFC 8058) served by the user function behind `publicBaseUrl`. */
@@ -229,6 +232,7 @@ export function loadConfig(env: Env = process.env): Config {
       concurrency: e.EMAIL_CONCURRENCY,
       smtpPool: { size: e.SMTP_POOL_SIZE, timeoutMs: e.SMTP_TIMEOUT_MS, sendRatePerSecond: e.SMTP_SEND_RATE },
       sesSendRatePerSecond: e.SES_SEND_RATE,
+      sesConfigurationSet: e.SES_CONFIGURATION_SET,
       breaker: { volumeThreshold: e.EMAIL_BREAKER_VOLUME, resetMs: e.EMAIL_BREAKER_RESET_MS },
       unsubscribe: {
         publicBaseUrl: e.PUBLIC_BASE_URL,
