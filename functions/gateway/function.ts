@@ -8,6 +8,7 @@ import { migrationsOf } from '../migrations.js';
 import { createGatewayApp } from './app.js';
 import { createRecordStatus } from './consumer.js';
 import { createIntake } from './intake.js';
+import { createIntakeCoalescer } from './intake-coalescer.js';
 import { createNotificationStore } from './notification-store.js';
 import { createOutboxRelay } from './outbox-relay.js';
 import { createStatusRecorder } from './status-recorder.js';
@@ -44,6 +45,7 @@ export const gatewayFunction: FunctionModule = {
     });
     const app = createGatewayApp({
       intake,
+      coalescer: createIntakeCoalescer({ intake }),
       store,
       recorder,
       authenticator: createRemoteAuthenticator({ userFetcher, cache }),

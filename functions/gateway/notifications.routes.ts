@@ -38,14 +38,12 @@ export function createNotificationsRoutes(deps: GatewayAppDeps): Hono<AppEnv> {
   };
 
   routes.post('/', sender, async (c) => {
-    const outcome = await deps.intake.accept(keyIdOf(c), [
-      {
-        body: await c.req.json().catch(() => undefined),
-        idempotencyKey: c.req.header('idempotency-key') || undefined,
-        correlationId: c.var.correlationId,
-        traceparent: c.req.header('traceparent'),
-      },
-    ]);
+    const outcome = await deps.coalescer.acceptOne(keyIdOf(c), {
+      body: await c.req.json().catch(() => undefined),
+      idempotencyKey: c.req.header('idempotency-key') || undefined,
+      correlationId: c.var.correlationId,
+      traceparent: c.req.header('traceparent'),
+    });
     setRateLimitHeaders(c, outcome);
     const [result] = outcome.results;
     if (result!.error) throw result!.error;

@@ -1,0 +1,147 @@
+// bench/gateway: POST /api/v1/notifications on the full path (auth, validation,
+// idempotency, cached lookups, outbox write) against real Postgres, Redis and
+// RabbitMQ, and the batch endpoint, each compared with a bare Hono JSON route
+// measured in the same run. Run: `npx tsx bench/gateway.bench.ts`
+// (needs DATABASE_URL, REDIS_URL, AMQP_URL; stop any `npm start` first: it uses ports 8000-8004).
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import postgres from 'postgres';
+import { drive, type LoadResult } from './lib/load.js';
+import { spawnTs, waitForOk } from './lib/processes.js';
+
+export interface BenchRow {
+  bench: string;
+  case: string;
+  throughput: number;
+  unit: string;
+  p50Ms: number;
+  p99Ms: number;
+  ratio: number | null;
+  peakRssMiB: number | null;
+  note?: string;
+}
+
+const GATEWAY = 'http://127.0.0.1:8000';
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+
+async function json(method: string, path: string, key: string | null, body?: unknown) {
+  const res = await fetch(`${GATEWAY}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(key && { authorization: `Bearer ${key}` }) },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  const parsed = (await res.json()) as { data: any };
+  if (!res.ok && res.status !== 207) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(parsed)}`);
+  return parsed.data;
+}
+
+export async function runGatewayBench(env: Record<string, string | undefined> = process.env): Promise<BenchRow[]> {
+  const { DATABASE_URL, REDIS_URL, AMQP_URL } = env;
+  if (!DATABASE_URL || !REDIS_URL || !AMQP_URL) throw new Error('bench/gateway needs DATABASE_URL, REDIS_URL and AMQP_URL');
+
+  // a database of its own, dropped at the end
+  const dbName = `bench_${Date.now().toString(36)}`;
+  const admin = postgres(DATABASE_URL, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${dbName}`);
+  const dbUrl = new URL(DATABASE_URL);
+  dbUrl.pathname = `/${dbName}`;
+
+  const adminKey = `bench-admin-${randomBytes(16).toString('hex')}`;
+  const system = spawnTs(
+    'scripts/start.ts',
+    {
+      DATABASE_URL: dbUrl.toString(),
+      REDIS_URL,
+      AMQP_URL,
+      ADMIN_API_KEY: adminKey,
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'bench-')),
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_PER_KEY_PER_MINUTE: '100000000',
+      RATE_LIMIT_PER_USER_PER_MINUTE: '100000000',
+    },
+    'system',
+  );
+  const bare = spawnTs('bench/bare-server.ts', { PORT: '8099' }, 'bare');
+  try {
+    await Promise.all([waitForOk(`${GATEWAY}/health/ready`, 120_000), waitForOk('http://127.0.0.1:8099/health/ready')]);
+
+    const sendKey = (await json('POST', '/api/v1/api-keys', adminKey, { name: 'bench', scopes: ['send'] })).key as string;
+    const users: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      users.push(
+        (await json('POST', '/api/v1/users', null, { name: `Bench ${i}`, email: `bench-${randomUUID()}@example.com`, password: 'bench password' })).id,
+      );
+    }
+    let n = 0;
+    const notification = () => ({
+      notification_type: 'email',
+      user_id: users[n++ % users.length],
+      template_code: 'welcome_email',
+      variables: { name: 'Bench', link: 'https://example.com/start' },
+      request_id: randomUUID(),
+      priority: 5,
+    });
+    const auth = { authorization: `Bearer ${sendKey}` };
+
+    // warm caches and JIT on both servers
+    await drive({ label: 'warm-up', url: `${GATEWAY}/api/v1/notifications`, seconds: 2, connections: 16, headers: auth, body: () => JSON.stringify(notification()) });
+    await drive({ label: 'warm-up bare', url: 'http://127.0.0.1:8099/json', seconds: 2, connections: 16, body: () => JSON.stringify(notification()) });
+
+    const bareResult = await drive({ label: 'bare Hono route', url: 'http://127.0.0.1:8099/json', seconds: SECONDS, connections: 32, body: () => JSON.stringify(notification()) });
+    const single = await drive({ label: 'POST /notifications', url: `${GATEWAY}/api/v1/notifications`, seconds: SECONDS, connections: 32, headers: auth, body: () => JSON.stringify(notification()) });
+    const batchSize = 1000;
+    const batch = await drive({
+      label: 'POST /notifications/batch',
+      url: `${GATEWAY}/api/v1/notifications/batch`,
+      seconds: SECONDS,
+      connections: 4,
+      headers: auth,
+      body: () => JSON.stringify({ notifications: Array.from({ length: batchSize }, notification) }),
+    });
+    const sane = (r: LoadResult, label: string) => {
+      if (r.errors > 0 || r.non2xx > 0) process.stderr.write(`  ${label}: ${r.non2xx} non-2xx, ${r.errors} errors\n`);
+    };
+    sane(single, 'single');
+    sane(batch, 'batch');
+
+    const rss = system.peakRssMiB();
+    return [
+      { bench: 'gateway', case: 'bare Hono JSON route (baseline)', throughput: bareResult.requestsPerSecond, unit: 'req/s', p50Ms: bareResult.latencyP50Ms, p99Ms: bareResult.latencyP99Ms, ratio: 1, peakRssMiB: bare.peakRssMiB() },
+      {
+        bench: 'gateway',
+        case: 'POST /api/v1/notifications (full path)',
+        throughput: single.requestsPerSecond,
+        unit: 'req/s',
+        p50Ms: single.latencyP50Ms,
+        p99Ms: single.latencyP99Ms,
+        ratio: single.requestsPerSecond / bareResult.requestsPerSecond,
+        peakRssMiB: rss,
+        note: 'goal >= 0.25 of baseline, p99 < 50 ms',
+      },
+      {
+        bench: 'gateway',
+        case: `POST /api/v1/notifications/batch (${batchSize}/call)`,
+        throughput: batch.requestsPerSecond * batchSize,
+        unit: 'notifications/s',
+        p50Ms: batch.latencyP50Ms,
+        p99Ms: batch.latencyP99Ms,
+        ratio: (batch.requestsPerSecond * batchSize) / bareResult.requestsPerSecond,
+        peakRssMiB: rss,
+        note: 'goal > 20,000 notifications/s',
+      },
+    ];
+  } finally {
+    await Promise.all([system.stop(), bare.stop()]);
+    await admin.unsafe(`drop database if exists ${dbName} with (force)`);
+    await admin.end();
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const rows = await runGatewayBench();
+  console.table(rows.map((r) => ({ ...r, throughput: Math.round(r.throughput), ratio: r.ratio === null ? '' : r.ratio.toFixed(2) })));
+}
