@@ -9,6 +9,7 @@ import { closeServer, listen } from '../shared/runtime/serve.js';
 import { allFunctions } from '../functions/registry.js';
 import { seedStarterTemplates } from '../functions/template/starter-templates.js';
 import { LOCAL_PUSH_CERT_DIR, startLocalPushService } from '../functions/push/local-push-service.js';
+import { startMailCatcher } from '../functions/email/mail-catcher.js';
 
 const config = loadConfig();
 const infra = await createInfra(config, 'dev');
@@ -20,6 +21,8 @@ const localPush =
   config.env === 'development'
     ? await startLocalPushService({ port: config.push.localServicePort, certDir: `${config.dataDir}/${LOCAL_PUSH_CERT_DIR}`, logger: infra.logger })
     : undefined;
+// no SMTP relay configured: the email function sends to this catcher (maildev, MailHog's ports)
+const mailCatcher = config.email.providers.includes('smtp') && !config.email.smtp.host ? await startMailCatcher() : undefined;
 
 const running = new Map<string, RunningFunction>();
 const inProcess = (name: string): Fetcher => (request) => {
@@ -41,6 +44,7 @@ for (const module of [...allFunctions].sort((a, b) => a.devPort - b.devPort)) {
   out(`  ${module.name.padEnd(9)} http://localhost:${module.devPort}`);
 }
 out(`  data dir  ${config.dataDir}`);
+if (mailCatcher) out(`  mail      ${mailCatcher.webUrl} (mail catcher; SMTP on ${mailCatcher.smtpHost}:${mailCatcher.smtpPort})`);
 if (localPush) out(`  push svc  ${localPush.origin} (local push service: POST /subscriptions for a test subscription)`);
 for (const fn of running.values()) for (const line of fn.banner ?? []) out(`  ${line}`);
 out();
@@ -53,6 +57,7 @@ async function shutdown(signal: string) {
   await Promise.all(servers.map(closeServer));
   for (const fn of [...running.values()].reverse()) await fn.stop?.();
   await localPush?.close();
+  await mailCatcher?.stop();
   await infra.close();
   process.exit(0);
 }
