@@ -68,7 +68,10 @@ describe('email consumer against a real SMTP server', () => {
     server.replyTo('busy@example.com', { code: 421, text: 'recovered', times: 0 });
 
     await expect.poll(() => kit.statusesOf(message.notification_id).at(-1)).toBe('delivered');
-    expect(kit.statuses.find((s) => s.notification_id === message.notification_id && s.status === 'pending')!.error).toContain('421');
+    // the server hangs up after its 421; which of the two nodemailer reports first depends on timing
+    expect(kit.statuses.find((s) => s.notification_id === message.notification_id && s.status === 'pending')!.error).toMatch(
+      /421|connection was closed/,
+    );
     expect(receivedBy(message.notification_id)).toHaveLength(1);
   });
 
