@@ -1,5 +1,13 @@
 import webpush from 'web-push';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { createMemoryCache } from '../../shared/cache/memory-cache.js';
+import type { TemplateClient } from '../../shared/clients/template-client.js';
+import { createLogger } from '../../shared/logging/logger.js';
+import type { StatusMessage } from '../../shared/messages.js';
+import { createMemoryQueue } from '../../shared/queue/memory-queue.js';
+import { done } from '../../shared/queue/queue.js';
+import { createSendPush } from './consumer.js';
 import { startLocalPushService, type LocalPushService } from './local-push-service.js';
 import { withOriginBreakers } from './origin-breakers.js';
 import type { PushDevice, PushSendOptions } from './push-sender.js';
@@ -62,6 +70,48 @@ describe('circuit breaker per push service origin', () => {
     const sender = withOriginBreakers(web, { volumeThreshold: 2, resetTimeoutMs: 300 });
     for (let i = 0; i < 4; i++) expect((await sender.send(device(up, 410), note, OPTIONS)).kind).toBe('gone');
     expect(sender.breakerOf(up.origin)?.opened).toBe(false);
+    await sender.close?.();
+  });
+
+  it('in the consumer, an open circuit turns the send into a retry of the message, never a failure', async () => {
+    const logger = createLogger({ level: 'silent', name: 'push' });
+    const queue = createMemoryQueue({ logger, policies: { push: { maxAttempts: 10, baseDelayMs: 10, factor: 1, maxDelayMs: 1000, jitter: 0 } } });
+    const web = createWebPushSender({ vapid, timeoutMs: 2000, extraCaPem: down.certificatePem });
+    const sender = withOriginBreakers(web, { volumeThreshold: 2, errorThresholdPercentage: 50, resetTimeoutMs: 400 });
+    const sub = down.createSubscription();
+    down.respondWith(sub.id, { status: 502, times: 2 });
+    const handler = createSendPush({
+      users: { listDevices: async () => [{ id: sub.id, type: 'web_push', endpoint: sub.endpoint, keys: sub.keys }], pruneDevice: async () => {} },
+      templates: {
+        render: (async () => ({ template_code: 't', channel: 'push', category: 'c', language: 'en', version: 1, content: { title: 'T', body: 'B' } })) as TemplateClient['render'],
+      },
+      sender,
+      cache: createMemoryCache(),
+      queue,
+      logger,
+      defaults: { ttlSeconds: 60, urgency: 'normal' },
+      maxAttempts: 10,
+    });
+    const statuses: StatusMessage[] = [];
+    await queue.consume('status', async (status) => {
+      statuses.push(status);
+      return done();
+    });
+    await queue.consume('push', handler);
+    const id = randomUUID();
+
+    await queue.publish('push', {
+      notification_id: id, request_id: 'r', correlation_id: 'c', attempt: 1, priority: 5,
+      user_id: randomUUID(), template_code: 't', template_version: 1, language: 'en', variables: {},
+    });
+
+    await vi.waitFor(() => expect(statuses.filter((s) => s.device_id === undefined)).toHaveLength(1), { timeout: 5000, interval: 20 });
+    const reasons = statuses.filter((s) => s.device_id && s.status === 'pending').map((s) => s.error);
+    expect(reasons.some((r) => /circuit open/.test(r ?? ''))).toBe(true);
+    expect(statuses.some((s) => s.status === 'failed')).toBe(false);
+    expect(statuses.find((s) => s.device_id === undefined)).toMatchObject({ status: 'delivered' });
+    expect(down.messages(sub.id)).toHaveLength(1);
+    await queue.close();
     await sender.close?.();
   });
 });
