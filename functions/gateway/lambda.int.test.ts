@@ -17,6 +17,7 @@ import webpush from 'web-push';
 import type { LambdaHandler } from '../../shared/runtime/lambda-handler.js';
 import type { SqsEvent, SqsRecord } from '../../shared/runtime/lambda-events.js';
 import { serveFunctionUrl, toHttpApiEvent, type FunctionUrlServer } from '../../shared/runtime/lambda-function-url.js';
+import { startCapturingSmtpSink, type CapturingSmtpSink } from '../../scripts/stack/capturing-smtp-sink.js';
 import { startLocalPushService, type LocalPushService } from '../push/local-push-service.js';
 import { createEmailLambda } from '../email/lambda.js';
 import { createPushLambda } from '../push/lambda.js';
@@ -38,6 +39,7 @@ const vapid = webpush.generateVAPIDKeys();
 let fauxqs: Awaited<ReturnType<typeof startFauxqs>>;
 let sqs: SQSClient;
 let pushService: LocalPushService;
+let smtp: CapturingSmtpSink;
 const servers: FunctionUrlServer[] = [];
 const lambdas: LambdaHandler[] = [];
 let baseEnv: Record<string, string>;
@@ -183,6 +185,7 @@ beforeAll(async () => {
   fauxqs = await startFauxqs({ port: 0, logger: false });
   sqs = new SQSClient({ region: REGION, endpoint: fauxqs.address, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
   pushService = await startLocalPushService();
+  smtp = await startCapturingSmtpSink();
   const caFile = join(dataDir, 'push-ca.pem');
   writeFileSync(caFile, pushService.certificatePem);
   const dbUrl = new URL(adminUrl());
@@ -219,7 +222,7 @@ beforeAll(async () => {
     VAPID_SUBJECT: 'mailto:ops@example.com',
     PUSH_CA_FILE: caFile,
   });
-  email = createEmailLambda({ ...baseEnv, ...peers, SMTP_HOST: '127.0.0.1', SMTP_PORT: '9' });
+  email = createEmailLambda({ ...baseEnv, ...peers, EMAIL_PROVIDERS: 'smtp', SMTP_HOST: smtp.host, SMTP_PORT: String(smtp.port) });
   gateway = createGatewayLambda({ ...baseEnv, ...peers, EMAIL_SERVICE_URL: await serve(email), PUSH_SERVICE_URL: await serve(push) });
   lambdas.push(gateway);
 
@@ -232,6 +235,7 @@ afterAll(async () => {
   for (const server of servers) await server.close();
   for (const handler of lambdas) await handler.dispose();
   await pushService?.close();
+  await smtp?.close();
   sqs?.destroy();
   await fauxqs?.stop();
   await withAdmin(`drop database if exists ${databaseName} with (force)`);
@@ -377,6 +381,33 @@ describe('Lambda entries (API Gateway v2 and SQS events, SQS emulator, real Post
       },
       { timeout: 10_000, interval: 100 },
     );
+  }, 30_000);
+
+  it('email: SQS email batch -> email Lambda -> SMTP, status over SQS -> gateway Lambda -> delivered', async () => {
+    const ada = await createUser();
+    const id = await notify('email', ada.id, await emailTemplate());
+    const emailQueue = await queueUrl('email-queue');
+    const emailArn = await queueArn(emailQueue);
+    const taken = await receive(emailQueue);
+    expect(taken.map((m) => JSON.parse(m.Body!).notification_id)).toEqual([id]);
+    const result = await email({ Records: taken.map((m) => toRecord(m, emailArn)) });
+    expect(result).toEqual({ batchItemFailures: [] });
+    const mail = smtp.mails.find((m) => m.notificationId === id);
+    expect(mail).toMatchObject({ to: [ada.email], subject: 'Hi Ada' });
+
+    const statusQueue = await queueUrl('status-queue');
+    const statusArn = await queueArn(statusQueue);
+    await vi.waitFor(
+      async () => {
+        const reports = await receive(statusQueue);
+        if (reports.length > 0) expect(await gateway({ Records: reports.map((m) => toRecord(m, statusArn)) })).toEqual({ batchItemFailures: [] });
+        expect(await statusOf(id)).toBe('delivered');
+      },
+      { timeout: 10_000, interval: 100 },
+    );
+    // the same record again (SQS delivers at least once): the idempotent consumer does not send twice
+    expect(await email({ Records: taken.map((m) => toRecord(m, emailArn)) })).toEqual({ batchItemFailures: [] });
+    expect(smtp.mails.filter((m) => m.notificationId === id)).toHaveLength(1);
   }, 30_000);
 
   it('email and push answer HTTP (health) through the same handler that takes their SQS batches', async () => {
