@@ -1,33 +1,16 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import sesLocal from 'aws-ses-v2-local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort } from './test-support/smtp-test-server.js';
+import { SES_TEST_CREDENTIALS as credentials, startSesEmulator, type SesEmulator } from './test-support/ses-emulator.js';
 import { createSesMailer } from './ses-mailer.js';
 
-type StartSes = (config?: { host?: string; port?: number }) => Promise<Server>;
-// the package is CommonJS with `exports.default`
-const startSes = ((sesLocal as unknown as { default?: StartSes }).default ?? (sesLocal as unknown as StartSes));
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
-
 describe('SES mailer against the aws-ses-v2-local emulator', () => {
-  let server: Server;
+  let ses: SesEmulator;
   let endpoint: string;
   beforeAll(async () => {
-    // the emulator answers GetAccount (our readiness probe) from this variable
-    process.env.AWS_SES_ACCOUNT = JSON.stringify({
-      DedicatedIpAutoWarmupEnabled: false,
-      Details: { AdditionalContactEmailAddresses: [], ContactLanguage: 'EN', MailType: 'TRANSACTIONAL', ReviewDetails: { CaseId: '1', Status: 'GRANTED' }, UseCaseDescription: 'test', WebsiteURL: 'https://example.com' },
-      EnforcementStatus: 'HEALTHY',
-      ProductionAccessEnabled: true,
-      SendingEnabled: true,
-      SendQuota: { Max24HourSend: 50_000, MaxSendRate: 14, SentLast24Hours: 0 },
-      SuppressionAttributes: { SuppressedReasons: [] },
-    });
-    server = await startSes({ host: '127.0.0.1', port: 0 });
-    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ses = await startSesEmulator();
+    endpoint = ses.endpoint;
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(() => ses.close());
 
   it('sends raw MIME with our headers and returns the SES message id', async () => {
     const mailer = createSesMailer({ region: 'us-east-1', endpoint, credentials });
@@ -44,8 +27,7 @@ describe('SES mailer against the aws-ses-v2-local emulator', () => {
       });
 
       expect(sent.provider).toBe('ses');
-      const store = (await (await fetch(`${endpoint}/store`)).json()) as { emails: Array<Record<string, any>> };
-      const stored = store.emails.find((e) => e.messageId === sent.providerMessageId);
+      const stored = (await ses.emails()).find((e) => e.messageId === sent.providerMessageId);
       expect(stored).toBeDefined();
       expect(stored!.subject).toBe('Hello Ada');
       expect(JSON.stringify(stored!.destination)).toContain('ada@example.com');
