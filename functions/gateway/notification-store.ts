@@ -1,4 +1,5 @@
 import { and, asc, count, desc, eq, inArray, isNull, lte, or, sql, type SQL } from 'drizzle-orm';
+import { bulkInsert } from '../../shared/db/bulk-insert.js';
 import type { Db } from '../../shared/db/create-db.js';
 import type { StatusMessage } from '../../shared/messages.js';
 import { rankSql, STATUS_RANK, type NotificationStatus } from './notification-status.js';
@@ -57,14 +58,16 @@ export function createNotificationStore(db: Db) {
     async insertAccepted(rows: NewNotification[], outboxRows: NewOutboxRow[]): Promise<Set<string>> {
       if (rows.length === 0) return new Set();
       return db.transaction(async (tx) => {
-        const inserted = await tx
-          .insert(notifications)
-          .values(rows)
-          .onConflictDoNothing({ target: [notifications.apiKeyId, notifications.requestId] })
-          .returning({ id: notifications.id });
-        const ids = new Set(inserted.map((r) => r.id));
-        const toQueue = outboxRows.filter((r) => ids.has(r.notificationId));
-        if (toQueue.length > 0) await tx.insert(outbox).values(toQueue);
+        const inserted = await bulkInsert(tx, notifications, rows, {
+          onConflictDoNothing: [notifications.apiKeyId, notifications.requestId],
+          returning: notifications.id,
+        });
+        const ids = new Set(inserted);
+        await bulkInsert(
+          tx,
+          outbox,
+          outboxRows.filter((r) => ids.has(r.notificationId)),
+        );
         return ids;
       });
     },
@@ -106,9 +109,12 @@ export function createNotificationStore(db: Db) {
       await db.transaction(async (tx) => {
         await tx.update(outbox).set({ publishedAt: sql`now()`, leasedUntil: null }).where(inArray(outbox.id, rows.map((r) => r.id)));
         await tx.execute(monotonicUpdate('queued', inArray(notifications.id, notificationIds)));
-        await tx
-          .insert(notificationEvents)
-          .values(notificationIds.map((id) => ({ notificationId: id, status: 'queued', occurredAt: new Date() })));
+        const now = new Date();
+        await bulkInsert(
+          tx,
+          notificationEvents,
+          notificationIds.map((id) => ({ notificationId: id, status: 'queued', occurredAt: now, recordedAt: now })),
+        );
       });
     },
 
@@ -140,7 +146,9 @@ export function createNotificationStore(db: Db) {
         );
         const mine = reports.filter((r) => known.has(r.notification_id));
         if (mine.length > 0) {
-          await tx.insert(notificationEvents).values(
+          await bulkInsert(
+            tx,
+            notificationEvents,
             mine.map((r) => ({
               notificationId: r.notification_id,
               status: r.status,
@@ -154,9 +162,20 @@ export function createNotificationStore(db: Db) {
             })),
           );
         }
-        for (const r of mine) {
-          if (r.device_id) continue;
-          await tx.execute(monotonicUpdate(r.status, eq(notifications.id, r.notification_id), r.error ?? null));
+        // one statement for the whole batch: per notification the highest-ranked report wins, and only if it moves it forward
+        const moves = mine
+          .filter((r) => !r.device_id)
+          .map((r) => ({ id: r.notification_id, status: r.status, reason: r.error ?? null, rank: STATUS_RANK[r.status] }));
+        if (moves.length > 0) {
+          await tx.execute(sql`
+            update ${notifications} as n
+            set status = v.status, status_reason = v.reason, updated_at = now()
+            from (
+              select distinct on (id) id, status, reason, rank
+              from jsonb_to_recordset(${JSON.stringify(moves)}::jsonb) as x(id uuid, status text, reason text, rank int)
+              order by id, rank desc
+            ) as v
+            where n.id = v.id and ${rankSql(sql`n.status`)} < v.rank`);
         }
         const suppress = reports.flatMap((r) => (r.suppress ? [r.suppress] : []));
         if (suppress.length > 0) {

@@ -19,7 +19,12 @@ describe('infra/docker/Dockerfile', () => {
 
   it('keeps only production dependencies and the compiled dist in the runtime stage', () => {
     expect(steps('RUN').some((step) => step.startsWith('npm ci --omit=dev'))).toBe(true);
-    expect(steps('COPY')).toEqual(['package.json package-lock.json ./', '--from=build /app/dist ./dist']);
+    // the postinstall script that patches pinned dependencies must be there before `npm ci`
+    expect(steps('COPY')).toEqual([
+      'package.json package-lock.json ./',
+      'scripts/patch-dependencies.mjs ./scripts/',
+      '--from=build /app/dist ./dist',
+    ]);
   });
 
   it('runs as the unprivileged node user', () => {
