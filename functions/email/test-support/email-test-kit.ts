@@ -39,18 +39,19 @@ export function captureLogger(name = 'email'): { logger: Logger; lines: string[]
 export function fakeTemplates(): Pick<TemplateClient, 'render'> & { renders: number } {
   const client = {
     renders: 0,
-    async render(code: string, channel: 'email' | 'push', version: number, variables: Record<string, unknown>) {
+    async render(code: string, _channel: 'email' | 'push', version: number, variables: Record<string, unknown>) {
       client.renders++;
       if (code !== 'welcome_email' && code !== 'password_reset') return null;
       const name = String(variables.name ?? 'there');
       return {
         template_code: code,
-        channel,
+        channel: 'email',
         category: code === 'password_reset' ? 'security' : 'marketing',
         language: 'en',
         version,
         content: { subject: `Hello ${name}`, html: `<p>Hello <b>${name}</b></p>`, text: `Hello ${name}` },
-      } as Rendered<'email'> as never;
+        // the fake only speaks the email channel; `never` satisfies the client's channel-generic return type
+      } satisfies Rendered<'email'> as never;
     },
   };
   return client;
