@@ -23,6 +23,8 @@ export function createGatewayApp(deps: GatewayAppDeps): Hono<AppEnv> {
     logger: deps.logger,
     bodyLimitBytes: deps.bodyLimitBytes,
     largerBodyLimits: { '/api/v1/notifications/batch': deps.batchBodyLimitBytes },
+    // RFC 8058 mail clients post a form to the unsubscribe link; the user function takes it
+    nonJsonBodyPaths: [/^\/api\/v1\/users\/[^/]+\/unsubscribe\/?$/],
     readiness: deps.readiness,
   });
   app.route('/api/v1/notifications', createNotificationsRoutes(deps));

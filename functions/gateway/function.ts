@@ -1,5 +1,5 @@
 import { createRemoteAuthenticator } from '../../shared/auth/remote-authenticator.js';
-import { createBreakerFetcher } from '../../shared/clients/breaker-fetcher.js';
+import { createBreakerFetcher, OUTAGE_STATUSES } from '../../shared/clients/breaker-fetcher.js';
 import { createTemplateClient } from '../../shared/clients/template-client.js';
 import { createUserClient } from '../../shared/clients/user-client.js';
 import type { Consumer } from '../../shared/queue/queue.js';
@@ -50,9 +50,11 @@ export const gatewayFunction: FunctionModule = {
       recorder,
       authenticator: createRemoteAuthenticator({ userFetcher, cache }),
       logger,
+      // forwarding has breakers of its own: a client's request that makes a function fail (a 500)
+      // must not open the breaker that credential checks and lookups depend on
       upstreams: {
-        user: userFetcher,
-        template: templateFetcher,
+        user: createBreakerFetcher(peers.fetcher('user'), { name: 'user', isOutage: OUTAGE_STATUSES }),
+        template: createBreakerFetcher(peers.fetcher('template'), { name: 'template', isOutage: OUTAGE_STATUSES }),
         email: peers.fetcher('email'),
         push: peers.fetcher('push'),
       },

@@ -51,6 +51,8 @@ export interface IntakeOutcome {
 }
 
 const MINUTE = 60_000;
+/** Same bound as `request_id` in the body; longer keys would not fit the unique index. */
+const MAX_REQUEST_ID = 200;
 
 interface Item {
   index: number;
@@ -111,6 +113,12 @@ export function createIntake(deps: IntakeDeps) {
         const parsed = notificationBody.safeParse(request.body);
         if (!parsed.success) {
           results[index] = errorResult(new ValidationError(toFieldIssues(parsed.error), 'request body'));
+          return;
+        }
+        if (request.idempotencyKey !== undefined && request.idempotencyKey.length > MAX_REQUEST_ID) {
+          results[index] = errorResult(
+            new ValidationError([{ field: 'Idempotency-Key', message: `at most ${MAX_REQUEST_ID} characters` }], 'header'),
+          );
           return;
         }
         const requestId = request.idempotencyKey ?? parsed.data.request_id;

@@ -7,6 +7,7 @@ import type { Authenticator } from './authenticator.js';
 import type { Principal } from './principal.js';
 
 export const INTROSPECT_PATH = '/internal/v1/auth/introspect';
+const MAX_CREDENTIAL_LENGTH = 4096;
 
 export interface RemoteAuthenticatorOptions {
   /** Reaches the user function, which owns API keys and users. */
@@ -25,6 +26,8 @@ export function createRemoteAuthenticator(options: RemoteAuthenticatorOptions): 
   const ttlMs = options.ttlMs ?? 30_000;
   return {
     async authenticate(credential) {
+      // longer than any key or token we issue: unknown, without asking anyone
+      if (credential.length > MAX_CREDENTIAL_LENGTH) return null;
       const key = `auth:${createHash('sha256').update(credential).digest('base64url')}`;
       const cached = await getJson<{ principal: Principal | null }>(options.cache, key);
       if (cached) return cached.principal;
@@ -40,6 +43,8 @@ export function createRemoteAuthenticator(options: RemoteAuthenticatorOptions): 
       } catch (err) {
         throw new ServiceUnavailableError('The user function is unreachable; cannot check credentials', { cause: err });
       }
+      // a 4xx is the user function refusing this credential, not the function being down
+      if (res.status >= 400 && res.status < 500) return null;
       if (!res.ok) throw new ServiceUnavailableError(`The user function answered ${res.status} to a credential check`);
       const body = (await res.json()) as { data: { principal: Principal | null } };
       await setJson(options.cache, key, { principal: body.data.principal }, ttlMs);

@@ -13,7 +13,15 @@ export interface BreakerOptions {
   volumeThreshold?: number;
   /** How long the circuit stays open before one probe call (half-open). */
   resetTimeoutMs?: number;
+  /**
+   * Which answers mean the function is down (default: every 5xx). Other
+   * answers pass through to the caller unchanged.
+   */
+  isOutage?: (status: number) => boolean;
 }
+
+/** Only gateway-style outage answers: for proxies, where a 500 is the upstream's own answer to pass on. */
+export const OUTAGE_STATUSES = (status: number) => status === 502 || status === 503 || status === 504;
 
 class UpstreamError extends Error {
   constructor(status: number) {
@@ -30,10 +38,11 @@ class UpstreamError extends Error {
  */
 export function createBreakerFetcher(fetcher: Fetcher, options: BreakerOptions): Fetcher & { breaker: CircuitBreaker } {
   const resetTimeoutMs = options.resetTimeoutMs ?? 5_000;
+  const isOutage = options.isOutage ?? ((status: number) => status >= 500);
   const breaker = new CircuitBreaker(
     async (request: Request) => {
       const response = await fetcher(request);
-      if (response.status >= 500) throw new UpstreamError(response.status);
+      if (isOutage(response.status)) throw new UpstreamError(response.status);
       return response;
     },
     {

@@ -1,6 +1,9 @@
 import { Hono } from 'hono';
 import { createErrorHandler, notFoundHandler } from '../envelope.js';
 import type { Logger } from '../logging/logger.js';
+import { mountMetrics } from '../metrics/mount-metrics.js';
+import type { MetricsRegistry } from '../metrics/registry.js';
+import { mountApiDocs, type OpenApiSource } from '../openapi/mount-api-docs.js';
 import type { AppEnv } from './app-env.js';
 import { correlationId } from './correlation-id.js';
 import { mountHealth, type ReadinessCheck } from './health.js';
@@ -14,8 +17,14 @@ export interface BaseAppOptions {
   bodyLimitBytes: number;
   /** Higher body limits for some routes, by path suffix (e.g. `{ '/notifications/batch': 2_000_000 }`). */
   largerBodyLimits?: Record<string, number>;
+  /** Paths whose request bodies need not be JSON (see `requireJsonBody`). */
+  nonJsonBodyPaths?: RegExp[];
   /** Dependencies `/health/ready` probes. */
   readiness: Record<string, ReadinessCheck>;
+  /** Measure every request into this registry and serve `GET /metrics` (Prometheus text). */
+  metrics?: MetricsRegistry | undefined;
+  /** Serve this document at `GET /openapi.json` and an API reference at `GET /docs`. */
+  openapi?: OpenApiSource | undefined;
 }
 
 /**
@@ -26,11 +35,13 @@ export interface BaseAppOptions {
  */
 export function createBaseApp(options: BaseAppOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>({ strict: false });
+  if (options.metrics) mountMetrics(app, options.metrics);
   app.use('*', correlationId());
   app.use('*', requestLog(options.logger));
   app.use('*', limitBody(options.bodyLimitBytes, options.largerBodyLimits));
-  app.use('*', requireJsonBody());
+  app.use('*', requireJsonBody({ exempt: options.nonJsonBodyPaths ?? [] }));
   mountHealth(app, options.name, options.readiness);
+  if (options.openapi) mountApiDocs(app, options.openapi);
   app.notFound(notFoundHandler);
   app.onError(createErrorHandler(options.logger));
   return app;

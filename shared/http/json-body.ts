@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { MalformedJsonError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors.js';
+import { BadRequestError, MalformedJsonError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors.js';
 
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -28,15 +28,48 @@ export function limitBody(maxBytes: number, larger: Record<string, number> = {})
   };
 }
 
+/** Deeper JSON than any of our payloads needs; deeper is refused before a handler walks it. */
+export const MAX_JSON_DEPTH = 32;
+// NUL is refused by Postgres text and jsonb; a lone surrogate cannot be encoded as UTF-8
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Why a parsed body cannot be stored as it is, or null. Iterative: a hostile depth cannot blow the stack. */
+function unstorableProblem(root: unknown): string | null {
+  const stack: Array<[unknown, number]> = [[root, 1]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (typeof value === 'string') {
+      if (UNSTORABLE.test(value)) return 'strings must not contain NUL characters or lone surrogates';
+      continue;
+    }
+    if (value === null || typeof value !== 'object') continue;
+    if (depth > MAX_JSON_DEPTH) return `JSON must not be nested deeper than ${MAX_JSON_DEPTH} levels`;
+    for (const [key, child] of Object.entries(value)) {
+      if (UNSTORABLE.test(key)) return 'keys must not contain NUL characters or lone surrogates';
+      stack.push([child, depth + 1]);
+    }
+  }
+  return null;
+}
+
+export interface RequireJsonBodyOptions {
+  /** Paths whose bodies may be something else (RFC 8058 one-click unsubscribe posts a form). */
+  exempt?: RegExp[];
+}
+
 /**
  * Every request body is JSON: a body of another type is 415, a body that
- * does not parse is 400. The parsed body is cached for the route's validator.
+ * does not parse is 400, and so is one holding what no store accepts (NUL,
+ * lone surrogates, absurd nesting). The parsed body is cached for the
+ * route's validator.
  */
-export function requireJsonBody(): MiddlewareHandler {
+export function requireJsonBody(options: RequireJsonBodyOptions = {}): MiddlewareHandler {
+  const exempt = options.exempt ?? [];
   return async function requireJsonBodyMiddleware(c, next) {
     if (!BODY_METHODS.has(c.req.method) || c.req.raw.body === null || c.req.header('content-length') === '0') {
       return next();
     }
+    if (exempt.some((pattern) => pattern.test(c.req.path))) return next();
     const contentType = c.req.header('content-type');
     const mediaType = contentType?.split(';')[0]?.trim() ?? '';
     if (!JSON_MEDIA_TYPE.test(mediaType)) {
@@ -44,11 +77,14 @@ export function requireJsonBody(): MiddlewareHandler {
       if (!contentType && (await c.req.text()).length === 0) return next();
       throw new UnsupportedMediaTypeError(contentType);
     }
+    let body: unknown;
     try {
-      await c.req.json();
+      body = await c.req.json();
     } catch (err) {
       throw new MalformedJsonError(err);
     }
+    const problem = unstorableProblem(body);
+    if (problem) throw new BadRequestError(`Request body refused: ${problem}`);
     return next();
   };
 }

@@ -26,6 +26,21 @@ const REDACT_PATHS = [
   'req.headers["x-api-key"]',
 ];
 
+const QUERY_PARAMS = /\nparams: [^\n]*/g;
+
+/**
+ * Errors as pino logs them, minus query parameters: a failed query's error
+ * (drizzle) carries its parameters, which may be a password hash or an email.
+ */
+function errorWithoutQueryParams(err: Error): Record<string, unknown> {
+  const out = pino.stdSerializers.err(err) as unknown as Record<string, unknown>;
+  delete out.params;
+  for (const field of ['message', 'stack']) {
+    if (typeof out[field] === 'string') out[field] = (out[field] as string).replace(QUERY_PARAMS, '\nparams: [redacted]');
+  }
+  return out;
+}
+
 /**
  * A pino JSON logger. Every line carries the correlation id (and
  * notification id) of the request or message it was written for, taken from
@@ -37,6 +52,7 @@ export function createLogger(options: LoggerOptions): Logger {
       level: options.level,
       base: { fn: options.name },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      serializers: { err: errorWithoutQueryParams },
       mixin: () => ({ ...currentLogContext() }),
       timestamp: pino.stdTimeFunctions.isoTime,
     },
