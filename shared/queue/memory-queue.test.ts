@@ -10,6 +10,7 @@ queueContract('memory', {
   make: async (policies) => ({ queue: createMemoryQueue({ logger, policies }) }),
   retryPolicy: { baseDelayMs: 100, factor: 3 },
   priority: true,
+  durable: false,
 });
 
 describe('memory queue', () => {

@@ -34,6 +34,7 @@ queueContract('rabbitmq', {
   },
   retryPolicy: { baseDelayMs: 100, factor: 3 },
   priority: true,
+  durable: true,
 });
 
 /** Close exactly one client connection, by the name it gave the broker, as an operator or a network fault would. */

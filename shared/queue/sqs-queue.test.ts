@@ -25,6 +25,7 @@ queueContract('sqs', {
   // visibility changes are whole seconds
   retryPolicy: { baseDelayMs: 1_000, factor: 2 },
   priority: false,
+  durable: true,
 });
 
 describe('sqs queue', () => {
