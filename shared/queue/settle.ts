@@ -90,8 +90,9 @@ export async function settle<K extends RoutingKey>(
     return { action: 'dead_letter', reason: parsed.reason };
   }
   const message = parsed.message;
-  // the broker's count is the truth; the published field only says where it started
-  message.attempt = delivery.attempt;
+  // for deliveries the broker's count is the truth; a status message's `attempt` is the
+  // delivery attempt it reports on, not how often the status message itself was delivered
+  if (key !== 'status') message.attempt = delivery.attempt;
   return withLogContext(logFacts(message), async () => {
     let outcome: Outcome;
     try {
