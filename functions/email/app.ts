@@ -5,8 +5,11 @@ import { correlationId } from '../../shared/http/correlation-id.js';
 import { createBaseApp } from '../../shared/http/create-app.js';
 import type { ReadinessCheck } from '../../shared/http/health.js';
 import { limitBody } from '../../shared/http/json-body.js';
+import type { MetricsDeps } from '../../shared/metrics/function-metrics.js';
+import { httpMetrics } from '../../shared/metrics/http-metrics.js';
 import { requestLog } from '../../shared/http/request-log.js';
 import type { Logger } from '../../shared/logging/logger.js';
+import { buildEmailOpenApi } from './openapi.js';
 import type { SesEventIntake } from './ses-events.js';
 
 export const EVENTS_PATH = '/api/v1/email/events';
@@ -24,9 +27,10 @@ export interface EmailAppDeps {
  * front of the base app's JSON-only rule (with the same correlation id, log
  * line, body limit and error envelope).
  */
-export function createEmailApp(deps: EmailAppDeps): Hono<AppEnv> {
-  const base = createBaseApp({ name: 'email', logger: deps.logger, bodyLimitBytes: deps.bodyLimitBytes, readiness: deps.readiness });
+export function createEmailApp(deps: EmailAppDeps & MetricsDeps): Hono<AppEnv> {
+  const base = createBaseApp({ name: 'email', logger: deps.logger, bodyLimitBytes: deps.bodyLimitBytes, readiness: deps.readiness, metrics: deps.metrics, openapi: buildEmailOpenApi });
   const app = new Hono<AppEnv>({ strict: false });
+  if (deps.metrics) app.use('*', httpMetrics(deps.metrics));
   app.use(EVENTS_PATH, correlationId(), requestLog(deps.logger), limitBody(deps.bodyLimitBytes));
   app.post(EVENTS_PATH, async (c) => {
     const result = await deps.sesEvents(await c.req.text());

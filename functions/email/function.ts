@@ -1,5 +1,6 @@
 import { createBreakerFetcher } from '../../shared/clients/breaker-fetcher.js';
 import { createTemplateClient } from '../../shared/clients/template-client.js';
+import { withFunctionMetrics } from '../../shared/metrics/function-metrics.js';
 import type { Consumer } from '../../shared/queue/queue.js';
 import type { FunctionModule } from '../../shared/runtime/function-module.js';
 import { createEmailApp } from './app.js';
@@ -26,7 +27,7 @@ export const emailFunction: FunctionModule = {
   containerPort: 8080,
   devPort: 8003,
   async create(infra, peers) {
-    const { config, logger, cache, queue } = infra;
+    const { config, logger, cache, queue, metrics } = withFunctionMetrics(infra, 'email');
     const mailers = createProviderMailers(config, { cache, logger });
     const templates = createTemplateClient({ fetcher: createBreakerFetcher(peers.fetcher('template'), { name: 'template' }), cache });
     const sendEmail = createSendEmail({
@@ -49,6 +50,7 @@ export const emailFunction: FunctionModule = {
     });
     const app = createEmailApp({
       logger,
+      metrics,
       bodyLimitBytes: config.http.bodyLimitBytes,
       readiness: {
         queue: () => queue.ping(),

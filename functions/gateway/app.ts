@@ -1,9 +1,11 @@
 import type { Hono } from 'hono';
 import type { AppEnv } from '../../shared/http/app-env.js';
 import { createBaseApp } from '../../shared/http/create-app.js';
+import type { MetricsDeps } from '../../shared/metrics/function-metrics.js';
 import { forwardTo } from './forward.js';
 import type { GatewayAppDeps } from './gateway-deps.js';
 import { createNotificationsRoutes } from './notifications.routes.js';
+import { buildGatewayOpenApi } from './openapi.js';
 import { createStatusRoutes } from './status.routes.js';
 
 /** Path prefixes the gateway forwards to the function that owns them. */
@@ -17,7 +19,7 @@ const FORWARDED = [
 ] as const;
 
 /** The gateway's HTTP app: notification intake and tracking, and the one public entry point. */
-export function createGatewayApp(deps: GatewayAppDeps): Hono<AppEnv> {
+export function createGatewayApp(deps: GatewayAppDeps & MetricsDeps): Hono<AppEnv> {
   const app = createBaseApp({
     name: 'gateway',
     logger: deps.logger,
@@ -26,6 +28,8 @@ export function createGatewayApp(deps: GatewayAppDeps): Hono<AppEnv> {
     // RFC 8058 mail clients post a form to the unsubscribe link; the user function takes it
     nonJsonBodyPaths: [/^\/api\/v1\/users\/[^/]+\/unsubscribe\/?$/],
     readiness: deps.readiness,
+    metrics: deps.metrics,
+    openapi: buildGatewayOpenApi,
   });
   app.route('/api/v1/notifications', createNotificationsRoutes(deps));
   app.route('/api/v1', createStatusRoutes(deps));

@@ -3,6 +3,8 @@ import { createBreakerFetcher, OUTAGE_STATUSES } from '../../shared/clients/brea
 import { createTemplateClient } from '../../shared/clients/template-client.js';
 import { createUserClient } from '../../shared/clients/user-client.js';
 import type { Consumer } from '../../shared/queue/queue.js';
+import { withFunctionMetrics } from '../../shared/metrics/function-metrics.js';
+import { countNotificationsByStatus, registerNotificationStatusMetrics } from '../../shared/metrics/notification-status-metrics.js';
 import type { FunctionModule } from '../../shared/runtime/function-module.js';
 import { migrationsOf } from '../migrations.js';
 import { createGatewayApp } from './app.js';
@@ -25,7 +27,8 @@ export const gatewayFunction: FunctionModule = {
   devPort: 8000,
   migrations: migrationsOf('gateway'),
   async create(infra, peers) {
-    const { config, database, cache, queue, logger } = infra;
+    const { config, database, cache, queue, logger, metrics } = withFunctionMetrics(infra, 'gateway');
+    registerNotificationStatusMetrics(metrics, { countByStatus: countNotificationsByStatus(database.db) });
     const userFetcher = createBreakerFetcher(peers.fetcher('user'), { name: 'user' });
     const templateFetcher = createBreakerFetcher(peers.fetcher('template'), { name: 'template' });
     const store = createNotificationStore(database.db);
@@ -61,6 +64,7 @@ export const gatewayFunction: FunctionModule = {
       bodyLimitBytes: config.http.bodyLimitBytes,
       batchBodyLimitBytes: BATCH_BODY_LIMIT_BYTES,
       readiness: { database: () => database.ping(), cache: () => cache.ping(), queue: () => queue.ping() },
+      metrics,
     });
 
     let statusConsumer: Consumer | undefined;

@@ -6,6 +6,7 @@ import { createUserClient } from '../../shared/clients/user-client.js';
 import type { Config } from '../../shared/config.js';
 import type { Logger } from '../../shared/logging/logger.js';
 import { MESSAGES } from '../../shared/messages.js';
+import { withFunctionMetrics } from '../../shared/metrics/function-metrics.js';
 import type { Consumer } from '../../shared/queue/queue.js';
 import type { FunctionModule } from '../../shared/runtime/function-module.js';
 import { createPushApp } from './app.js';
@@ -50,7 +51,7 @@ export const pushFunction: FunctionModule = {
   containerPort: 8004,
   devPort: 8004,
   async create(infra, peers) {
-    const { config, logger, cache, queue } = infra;
+    const { config, logger, cache, queue, metrics } = withFunctionMetrics(infra, 'push');
     const vapid = resolveVapidIdentity(config);
     const ca = extraCaPem(config);
     const sender = withOriginBreakers(
@@ -76,6 +77,7 @@ export const pushFunction: FunctionModule = {
     });
     const app = createPushApp({
       logger,
+      metrics,
       bodyLimitBytes: config.http.bodyLimitBytes,
       vapidPublicKey: vapid.publicKey,
       readiness: { cache: () => cache.ping(), queue: () => queue.ping() },

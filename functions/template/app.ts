@@ -4,9 +4,11 @@ import type { Authenticator } from '../../shared/auth/authenticator.js';
 import type { Db } from '../../shared/db/create-db.js';
 import type { AppEnv } from '../../shared/http/app-env.js';
 import { createBaseApp } from '../../shared/http/create-app.js';
+import type { MetricsDeps } from '../../shared/metrics/function-metrics.js';
 import type { ReadinessCheck } from '../../shared/http/health.js';
 import type { Logger } from '../../shared/logging/logger.js';
 import { createInternalRoutes } from './internal.routes.js';
+import { buildTemplateOpenApi } from './openapi.js';
 import { createTemplateEngine, type TemplateEngineOptions } from './template-engine.js';
 import { createTemplateService } from './template-service.js';
 import { createTemplateStore } from './template-store.js';
@@ -29,7 +31,7 @@ export interface TemplateAppDeps {
  * The template function's HTTP app: `/api/v1/templates*` (public, behind
  * credentials) and `/internal/v1/templates*` (for the gateway and workers).
  */
-export function createTemplateApp(deps: TemplateAppDeps): Hono<AppEnv> {
+export function createTemplateApp(deps: TemplateAppDeps & MetricsDeps): Hono<AppEnv> {
   const service = createTemplateService({
     store: createTemplateStore(deps.db),
     engine: createTemplateEngine(deps.engine),
@@ -40,6 +42,8 @@ export function createTemplateApp(deps: TemplateAppDeps): Hono<AppEnv> {
     logger: deps.logger,
     bodyLimitBytes: deps.bodyLimitBytes,
     readiness: deps.readiness ?? { database: () => deps.db.execute(sql`select 1`) },
+    metrics: deps.metrics,
+    openapi: buildTemplateOpenApi,
   });
   app.route('/api/v1/templates', createTemplatesRoutes({ service, authenticator: deps.authenticator }));
   app.route('/api/v1/templates', createVersionsRoutes({ service, authenticator: deps.authenticator }));

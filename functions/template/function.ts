@@ -1,4 +1,5 @@
 import { createRemoteAuthenticator } from '../../shared/auth/remote-authenticator.js';
+import { withFunctionMetrics } from '../../shared/metrics/function-metrics.js';
 import type { FunctionModule } from '../../shared/runtime/function-module.js';
 import { migrationsOf } from '../migrations.js';
 import { createTemplateApp } from './app.js';
@@ -17,6 +18,7 @@ export const templateFunction: FunctionModule = {
       authenticator,
       bodyLimitBytes: infra.config.http.bodyLimitBytes,
       readiness: { database: () => infra.database.ping() },
+      metrics: withFunctionMetrics(infra, 'template').metrics,
     });
     return { app };
   },

@@ -1,21 +1,25 @@
 import type { Hono } from 'hono';
 import type { AppEnv } from '../../shared/http/app-env.js';
 import { createBaseApp } from '../../shared/http/create-app.js';
+import type { MetricsDeps } from '../../shared/metrics/function-metrics.js';
 import { createApiKeysRoutes } from './api-keys.routes.js';
 import { createAuthRoutes } from './auth.routes.js';
 import { createInternalRoutes } from './internal.routes.js';
+import { buildUserOpenApi } from './openapi.js';
 import { createPushSubscriptionsRoutes } from './push-subscriptions.routes.js';
 import { withUnsubscribeRoutes } from './unsubscribe.routes.js';
 import type { UserAppDeps } from './user-deps.js';
 import { createUsersRoutes } from './users.routes.js';
 
 /** The user function's HTTP app: users, preferences, devices, login, API keys. */
-export function createUserApp(deps: UserAppDeps): Hono<AppEnv> {
+export function createUserApp(deps: UserAppDeps & MetricsDeps): Hono<AppEnv> {
   const app = createBaseApp({
     name: 'user',
     logger: deps.logger,
     bodyLimitBytes: deps.bodyLimitBytes,
     readiness: deps.readiness,
+    metrics: deps.metrics,
+    openapi: buildUserOpenApi,
   });
   app.route('/api/v1/users/:user_id/push-subscriptions', createPushSubscriptionsRoutes(deps));
   app.route('/api/v1/users', createUsersRoutes(deps));

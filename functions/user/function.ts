@@ -1,3 +1,4 @@
+import { withFunctionMetrics } from '../../shared/metrics/function-metrics.js';
 import type { FunctionModule } from '../../shared/runtime/function-module.js';
 import { migrationsOf } from '../migrations.js';
 import { createUserApp } from './app.js';
@@ -12,7 +13,7 @@ export const userFunction: FunctionModule = {
   devPort: 8001,
   migrations: migrationsOf('user'),
   async create(infra) {
-    const { config, database, cache, logger } = infra;
+    const { config, database, cache, logger, metrics } = withFunctionMetrics(infra, 'user');
     const store = createUserStore(database.db);
     const app = createUserApp({
       store,
@@ -27,6 +28,7 @@ export const userFunction: FunctionModule = {
       pushEndpointAllowlist: config.push.endpointAllowlist,
       bodyLimitBytes: config.http.bodyLimitBytes,
       readiness: { database: () => database.ping(), cache: () => cache.ping() },
+      metrics,
     });
     const banner: string[] = [];
     if (!config.auth.adminApiKey && config.env === 'development') {
