@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { matchedRoutes } from 'hono/route';
+import { matchedRoutes, routePath } from 'hono/route';
 import { Counter, Histogram } from 'prom-client';
 import { metricOf, type MetricsRegistry } from './registry.js';
 
@@ -37,18 +37,20 @@ function metricSetOf(registry: MetricsRegistry): HttpMetricSet {
 }
 
 /**
- * The route pattern that answered (`/api/v1/users/:user_id`), never the raw
- * path: the last matched route whose handler is an endpoint, not a
- * middleware (a middleware that answers early, e.g. a 401, is labelled with
- * the endpoint it guarded). {@link UNMATCHED_ROUTE} when none matched.
+ * The route pattern a request went to (`/api/v1/users/:user_id`), never the
+ * raw path: the last matched route registered for the request's method (so
+ * a middleware that answers early, e.g. a 401, is labelled with the
+ * endpoint it guarded); else the `all()` route that answered (the gateway's
+ * forwarding, `/api/v1/users/*`); {@link UNMATCHED_ROUTE} when only
+ * catch-all middleware matched (a 404 of an unknown path).
  */
 export function routeLabel(c: Context): string {
   const routes = matchedRoutes(c);
   for (let i = routes.length - 1; i >= 0; i--) {
-    const route = routes[i]!;
-    if (route.handler.length < 2) return route.path;
+    if (routes[i]!.method !== 'ALL') return routes[i]!.path;
   }
-  return UNMATCHED_ROUTE;
+  const answered = routePath(c);
+  return answered === '' || answered === '*' || answered === '/*' ? UNMATCHED_ROUTE : answered;
 }
 
 export interface HttpMetricsOptions {

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
-import { MESSAGES, ROUTING_KEYS, type RoutingKey } from '../messages.js';
+import { retryPolicies, ROUTING_KEYS, type RetryPolicy, type RoutingKey } from '../messages.js';
 import type { Handler, Outcome, PublishOptions, Queue, QueueStats } from '../queue/queue.js';
 import { decide, outcomeOfError } from '../queue/settle.js';
 import { metricOf, type MetricsRegistry } from './registry.js';
@@ -15,6 +15,8 @@ const STATS_TIMEOUT_MS = 2_000;
 export interface QueueMetricsOptions {
   /** Time source (ms), for tests. */
   now?: () => number;
+  /** The retry policy overrides the adapter was built with (tests), so retried and dead-lettered are told apart the same way. */
+  policies?: Partial<Record<RoutingKey, Partial<RetryPolicy>>>;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -45,6 +47,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
  */
 export function withQueueMetrics(queue: Queue, registry: MetricsRegistry, options: QueueMetricsOptions = {}): Queue {
   const now = options.now ?? Date.now;
+  const policies = retryPolicies(options.policies);
   const registers = [registry];
   const keyCounter = (name: string, help: string) =>
     metricOf(registry, name, () => new Counter({ name, help, labelNames: ['key'] as const, registers }));
@@ -71,7 +74,14 @@ export function withQueueMetrics(queue: Queue, registry: MetricsRegistry, option
   let last: Promise<QueueStats> | undefined;
   // one stats() call per scrape, shared by the gauges below
   const stats = () => (last ??= withTimeout(queue.stats(), STATS_TIMEOUT_MS).finally(() => setTimeout(() => (last = undefined), 0)));
-  const statsUp = metricOf(registry, 'queue_stats_up', () => new Gauge({ name: 'queue_stats_up', help: '1 when the broker answered the last stats call, else 0', registers }));
+  metricOf(registry, 'queue_stats_up', () => new Gauge({
+    name: 'queue_stats_up',
+    help: '1 when the broker answered the stats call of this scrape, else 0',
+    registers,
+    async collect() {
+      this.set(await stats().then(() => 1, () => 0));
+    },
+  }));
   const keyGauge = (name: string, help: string, read: (s: QueueStats, key: RoutingKey) => number) =>
     metricOf(registry, name, () => new Gauge({
       name,
@@ -82,9 +92,8 @@ export function withQueueMetrics(queue: Queue, registry: MetricsRegistry, option
         try {
           const s = await stats();
           for (const key of ROUTING_KEYS) this.set({ key }, read(s, key));
-          statsUp.set(1);
         } catch {
-          statsUp.set(0);
+          // queue_stats_up says the values are stale
         }
       },
     }));
@@ -119,7 +128,7 @@ export function withQueueMetrics(queue: Queue, registry: MetricsRegistry, option
   };
 
   function instrument<K extends RoutingKey>(key: K, handler: Handler<K>): Handler<K> {
-    const policy = MESSAGES[key].retry;
+    const policy = policies[key];
     return async function measuredHandler(message, delivery) {
       consumed.inc({ key });
       const sentAt = Number(delivery.headers[PUBLISHED_AT_HEADER]);
