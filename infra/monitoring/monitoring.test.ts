@@ -15,9 +15,10 @@ import { dependsOnOf, environmentOf, networksOf, parseCompose, type ComposeServi
 import { FUNCTION_CONTAINER_PORTS } from '../docker/compose-wiring.js';
 
 const SECRETS = { ADMIN_API_KEY: 'a'.repeat(32), JWT_SECRET: 'j'.repeat(48) };
-const MONITORING_FILE = 'infra/monitoring/docker-compose.monitoring.yml';
-const base = parseCompose(readFileSync('docker-compose.yml', 'utf8'), SECRETS);
-const monitoring = parseCompose(readFileSync(MONITORING_FILE, 'utf8'), SECRETS);
+const compose = parseCompose(readFileSync('docker-compose.yml', 'utf8'), SECRETS);
+const inMonitoring = (s: ComposeService) => ((s as { profiles?: string[] }).profiles ?? []).includes('monitoring');
+const base = { services: Object.fromEntries(Object.entries(compose.services).filter(([, s]) => !inMonitoring(s))) };
+const monitoring = { services: Object.fromEntries(Object.entries(compose.services).filter(([, s]) => inMonitoring(s))) };
 const prometheus = parse(readFileSync('infra/monitoring/prometheus.yml', 'utf8')) as {
   scrape_configs: Array<{ job_name: string; dns_sd_configs?: Array<{ names: string[]; port: number }> }>;
 };
@@ -34,7 +35,7 @@ describe('monitoring profile', () => {
   it('renders with docker-compose.yml under --profile monitoring (docker-compose config -q)', () => {
     const result = spawnSync(
       'docker-compose',
-      ['--env-file', emptyEnvFile, '-f', 'docker-compose.yml', '-f', MONITORING_FILE, '--profile', 'monitoring', 'config', '-q'],
+      ['--env-file', emptyEnvFile, '-f', 'docker-compose.yml', '--profile', 'monitoring', 'config', '-q'],
       { env: { PATH: process.env.PATH, HOME: emptyDir, ...SECRETS }, encoding: 'utf8' },
     );
     if (result.error && (result.error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('docker-compose is not installed: apt-get install -y docker-compose');
@@ -43,6 +44,7 @@ describe('monitoring profile', () => {
   });
 
   it('adds only optional services that follow the house rules of docker-compose.yml', () => {
+    expect(Object.keys(monitoring.services).sort()).toEqual(['grafana', 'prometheus']);
     for (const [name, service] of Object.entries(monitoring.services) as Array<[string, ComposeService & { profiles?: string[]; container_name?: string }]>) {
       expect(base.services[name], `${name} clashes with a service of docker-compose.yml`).toBeUndefined();
       expect(service.profiles, name).toEqual(['monitoring']);
