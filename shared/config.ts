@@ -49,6 +49,7 @@ const envSchema = z.object({
   AMQP_URL: optionalUrl,
   SQS_ENDPOINT: optionalUrl,
   SQS_QUEUE_PREFIX: z.string().default(''),
+  SQS_CREATE_QUEUES: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   AWS_REGION: z.string().min(1).default('us-east-1'),
 
   SMTP_HOST: optionalString,
@@ -125,6 +126,8 @@ export interface Config {
     amqpUrl: string | undefined;
     sqsEndpoint: string | undefined;
     sqsQueuePrefix: string;
+    /** Create the SQS queues at start (off where infrastructure code owns them). */
+    sqsCreateQueues: boolean;
     awsRegion: string;
   };
   email: {
@@ -222,6 +225,7 @@ export function loadConfig(env: Env = process.env): Config {
       amqpUrl: e.AMQP_URL,
       sqsEndpoint: e.SQS_ENDPOINT,
       sqsQueuePrefix: e.SQS_QUEUE_PREFIX,
+      sqsCreateQueues: e.SQS_CREATE_QUEUES,
       awsRegion: e.AWS_REGION,
     },
     email: {

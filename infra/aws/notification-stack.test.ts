@@ -75,18 +75,24 @@ describe('infra/aws NotificationStack (synthesised offline)', () => {
     for (const s of secrets) expect(s.Properties.GenerateSecretString).toBeDefined();
   });
 
-  it('has SQS queues email, push and status, each with its own dead letter queue and a redrive policy', () => {
+  it('has SQS queues email, push and status, named as the adapter names them, with the failed queue as dead letter queue', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', { QueueName: 'NotificationTest-failed-queue' });
     for (const key of Object.keys(QUEUE_CONSUMERS)) {
       template.hasResourceProperties('AWS::SQS::Queue', {
-        QueueName: `NotificationTest-${key}`,
+        QueueName: `NotificationTest-${key}-queue`,
         RedrivePolicy: {
-          deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp(`${key[0]!.toUpperCase()}${key.slice(1)}DeadLetterQueue`), 'Arn'] },
-          maxReceiveCount: 5,
+          deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('FailedQueue'), 'Arn'] },
+          maxReceiveCount: 12,
         },
       });
-      template.hasResourceProperties('AWS::SQS::Queue', { QueueName: `NotificationTest-${key}-dlq` });
     }
-    template.resourceCountIs('AWS::SQS::Queue', 6);
+    template.resourceCountIs('AWS::SQS::Queue', 4);
+  });
+
+  it('tells the functions the queues exist (they only look them up)', () => {
+    const functions = Object.values(template.findResources('AWS::Lambda::Function')) as Resource[];
+    const env = functions.map((f) => (f.Properties.Environment as { Variables: Record<string, unknown> } | undefined)?.Variables ?? {});
+    expect(env.filter((v) => v.QUEUE_DRIVER === 'sqs').every((v) => v.SQS_CREATE_QUEUES === 'false')).toBe(true);
   });
 
   it('feeds each queue to its consumer with ReportBatchItemFailures', () => {

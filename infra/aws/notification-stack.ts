@@ -60,6 +60,8 @@ export interface NotificationStackProps extends StackProps {
 export class NotificationStack extends Stack {
   readonly functions: Record<FunctionName, LambdaFunction>;
   readonly queues: Record<keyof typeof QUEUE_CONSUMERS, Queue>;
+  /** The one dead letter queue (`failed.queue`). */
+  readonly failedQueue: Queue;
   readonly api: HttpApi;
 
   constructor(scope: Construct, id: string, props: NotificationStackProps = {}) {
@@ -81,20 +83,21 @@ export class NotificationStack extends Stack {
     const redisUrl = imported('RedisUrl', props.redisUrlSecretName);
     const vapid = imported('Vapid', props.vapidSecretName);
 
-    // Messages: one queue per routing key, each with its dead letter queue (failed.queue's role).
-    const makeQueue = (key: string) => {
-      const deadLetterQueue = new Queue(this, `${pascal(key)}DeadLetterQueue`, {
-        queueName: `${queuePrefix}${key}-dlq`,
-        retentionPeriod: Duration.days(14),
-      });
-      return new Queue(this, `${pascal(key)}Queue`, {
-        queueName: `${queuePrefix}${key}`,
+    // Messages: one queue per routing key and ONE dead letter queue (failed.queue's role), named as the
+    // SQS adapter names them (shared/queue/sqs-queue.ts: `<prefix><key>-queue`, `<prefix>failed-queue`).
+    this.failedQueue = new Queue(this, 'FailedQueue', {
+      queueName: `${queuePrefix}failed-queue`,
+      retentionPeriod: Duration.days(14),
+    });
+    const makeQueue = (key: string) =>
+      new Queue(this, `${pascal(key)}Queue`, {
+        queueName: `${queuePrefix}${key}-queue`,
         // six times the consumer timeout, as AWS advises for SQS event sources
         visibilityTimeout: Duration.seconds(180),
         retentionPeriod: Duration.days(4),
-        deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: 5 },
+        // a safety net only: the consumers dead-letter with a reason themselves after the policy's last attempt
+        deadLetterQueue: { queue: this.failedQueue, maxReceiveCount: 12 },
       });
-    };
     this.queues = { email: makeQueue('email'), push: makeQueue('push'), status: makeQueue('status') };
 
     const configurationSet = new ConfigurationSet(this, 'EmailConfigurationSet', {
@@ -120,6 +123,8 @@ export class NotificationStack extends Stack {
       DATA_DIR: '/tmp/notification-data',
       QUEUE_DRIVER: 'sqs',
       SQS_QUEUE_PREFIX: queuePrefix,
+      // the queues are this stack's: the functions only look them up
+      SQS_CREATE_QUEUES: 'false',
       DATABASE_URL: databaseUrl.secretValue.unsafeUnwrap(),
       ADMIN_API_KEY: adminApiKey.secretValue.unsafeUnwrap(),
       JWT_SECRET: jwtSecret.secretValue.unsafeUnwrap(),
@@ -187,6 +192,8 @@ export class NotificationStack extends Stack {
     for (const worker of [email, push]) this.queues.status.grantSendMessages(worker);
     this.queues.email.grantSendMessages(email);
     this.queues.push.grantSendMessages(push);
+    // consumers copy a message they give up on into the failed queue, with the reason
+    for (const consumer of [gateway, email, push]) this.failedQueue.grantSendMessages(consumer);
     // SES authorises a send on the sending identity and on the configuration set it names
     email.addToRolePolicy(
       new PolicyStatement({

@@ -29,6 +29,7 @@ export async function createQueue(config: Config, logger: Logger): Promise<Queue
         logger,
         region: settings.awsRegion,
         prefix: settings.sqsQueuePrefix,
+        createQueues: settings.sqsCreateQueues,
         ...(settings.sqsEndpoint ? { endpoint: settings.sqsEndpoint } : {}),
       });
     }

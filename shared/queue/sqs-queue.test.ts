@@ -37,4 +37,16 @@ describe('sqs queue', () => {
     await expect(queue.publish('email', emailMessage(), { delayMs: 16 * 60_000 })).rejects.toThrow(/at most 900 s/);
     await queue.close();
   });
+
+  it('with createQueues off, only looks queues up: it fails loudly when they do not exist, and works once they do', async () => {
+    const prefix = `own-${randomUUID().slice(0, 8)}-`;
+    const owned = createSqsQueue({ endpoint: await endpoint(), region, credentials, logger, prefix, createQueues: false });
+    await expect(owned.publish('email', emailMessage())).rejects.toThrow();
+    // what infrastructure code would do: create them first
+    const creator = createSqsQueue({ endpoint: await endpoint(), region, credentials, logger, prefix });
+    await creator.publish('email', emailMessage());
+    const lookup = createSqsQueue({ endpoint: await endpoint(), region, credentials, logger, prefix, createQueues: false });
+    await expect(lookup.publish('email', emailMessage())).resolves.toBeUndefined();
+    await Promise.all([owned.close(), creator.close(), lookup.close()]);
+  });
 });

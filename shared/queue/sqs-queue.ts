@@ -4,6 +4,7 @@ import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
+  GetQueueUrlCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   SendMessageCommand,
@@ -127,9 +128,14 @@ export function createSqsQueue(options: SqsQueueOptions): Queue {
   let urls: Promise<Urls> | undefined;
 
   const createQueue = async (name: string, attributes: Record<string, string>) => {
+    if (options.createQueues === false) {
+      // infrastructure code owns the queues: look them up, needing no create permission
+      const { QueueUrl } = await client.send(new GetQueueUrlCommand({ QueueName: name }));
+      return QueueUrl!;
+    }
     const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: name }));
     // set separately: CreateQueue refuses attributes that differ from an existing queue's
-    if (Object.keys(attributes).length > 0 && options.createQueues !== false) {
+    if (Object.keys(attributes).length > 0) {
       await client.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: attributes }));
     }
     return QueueUrl!;
@@ -137,7 +143,10 @@ export function createSqsQueue(options: SqsQueueOptions): Queue {
 
   const setup = async (): Promise<Urls> => {
     const failed = await createQueue(names.failedQueue, {});
-    const { Attributes } = await client.send(new GetQueueAttributesCommand({ QueueUrl: failed, AttributeNames: ['QueueArn'] }));
+    const { Attributes } =
+      options.createQueues === false
+        ? { Attributes: undefined }
+        : await client.send(new GetQueueAttributesCommand({ QueueUrl: failed, AttributeNames: ['QueueArn'] }));
     const keys = {} as Record<RoutingKey, string>;
     for (const key of ROUTING_KEYS) {
       keys[key] = await createQueue(names.queue(key), {
