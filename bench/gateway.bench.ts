@@ -60,6 +60,8 @@ export async function runGatewayBench(env: Record<string, string | undefined> = 
       JWT_SECRET: randomBytes(32).toString('hex'),
       DATA_DIR: mkdtempSync(join(tmpdir(), 'bench-')),
       LOG_LEVEL: 'warn',
+      // the gateway and the functions it looks up; workers run elsewhere in a real deployment
+      FUNCTIONS: 'gateway,user,template',
       RATE_LIMIT_PER_KEY_PER_MINUTE: '100000000',
       RATE_LIMIT_PER_USER_PER_MINUTE: '100000000',
     },

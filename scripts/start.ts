@@ -12,17 +12,21 @@ import { LOCAL_PUSH_CERT_DIR, startLocalPushService } from '../functions/push/lo
 import { startMailCatcher } from '../functions/email/mail-catcher.js';
 
 const config = loadConfig();
+// FUNCTIONS picks a subset (e.g. the gateway with its lookups, without the workers)
+const modules = allFunctions.filter((module) => config.functions.includes(module.name));
+const runs = (name: string) => config.functions.includes(name as (typeof config.functions)[number]);
 const infra = await createInfra(config, 'dev');
 for (const module of allFunctions) if (module.migrations) await infra.database.migrate(module.migrations);
 // an empty database gets the starter templates (existing ones are left alone)
 await seedStarterTemplates(infra.database.db, infra.logger);
 // the push counterpart of the mail catcher; started first so the push function finds (and trusts) its certificate
 const localPush =
-  config.env === 'development'
+  config.env === 'development' && runs('push')
     ? await startLocalPushService({ port: config.push.localServicePort, certDir: `${config.dataDir}/${LOCAL_PUSH_CERT_DIR}`, logger: infra.logger })
     : undefined;
 // no SMTP relay configured: the email function sends to this catcher (maildev, MailHog's ports)
-const mailCatcher = config.email.providers.includes('smtp') && !config.email.smtp.host ? await startMailCatcher() : undefined;
+const mailCatcher =
+  runs('email') && config.email.providers.includes('smtp') && !config.email.smtp.host ? await startMailCatcher() : undefined;
 
 const running = new Map<string, RunningFunction>();
 const inProcess = (name: string): Fetcher => (request) => {
@@ -32,15 +36,15 @@ const inProcess = (name: string): Fetcher => (request) => {
 };
 const peers: Peers = { fetcher: (name) => inProcess(name) };
 
-for (const module of allFunctions) running.set(module.name, await module.create(infra, peers));
+for (const module of modules) running.set(module.name, await module.create(infra, peers));
 for (const fn of running.values()) await fn.start?.();
 
-const servers = await Promise.all(allFunctions.map((module) => listen(running.get(module.name)!.app, module.devPort)));
+const servers = await Promise.all(modules.map((module) => listen(running.get(module.name)!.app, module.devPort)));
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 out();
 out(`Notification platform running (database: ${infra.database.kind}, cache: ${config.redisUrl ? 'redis' : 'memory'}, queue: ${config.queue.driver})`);
-for (const module of [...allFunctions].sort((a, b) => a.devPort - b.devPort)) {
+for (const module of [...modules].sort((a, b) => a.devPort - b.devPort)) {
   out(`  ${module.name.padEnd(9)} http://localhost:${module.devPort}`);
 }
 out(`  data dir  ${config.dataDir}`);

@@ -108,6 +108,7 @@ const envSchema = z.object({
   FCM_ENDPOINT: z.url().default('https://fcm.googleapis.com'),
   FCM_TOKEN_URL: optionalUrl,
   LOCAL_PUSH_SERVICE_PORT: port.default(8090),
+  FUNCTIONS: commaList(z.enum(['gateway', 'user', 'template', 'email', 'push'])),
   CACHE_USER_TTL_SECONDS: positiveInt.default(30),
 });
 
@@ -118,6 +119,8 @@ export interface Config {
   env: 'development' | 'production' | 'test';
   logLevel: (typeof LOG_LEVELS)[number];
   dataDir: string;
+  /** Functions `npm start` runs in its process (FUNCTIONS; all when unset). */
+  functions: Array<'gateway' | 'user' | 'template' | 'email' | 'push'>;
   port: number | undefined;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
@@ -217,6 +220,7 @@ export function loadConfig(env: Env = process.env): Config {
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
     dataDir: e.DATA_DIR,
+    functions: e.FUNCTIONS.length > 0 ? e.FUNCTIONS : ['gateway', 'user', 'template', 'email', 'push'],
     port: e.PORT,
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,

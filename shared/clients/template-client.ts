@@ -1,5 +1,6 @@
 import type { Cache } from '../cache/cache.js';
 import { getJson, setJson } from '../cache/cache.js';
+import { createLocalMemo } from '../cache/local-memo.js';
 import type { Fetcher } from './fetcher.js';
 import { callService } from './service-call.js';
 
@@ -79,29 +80,12 @@ interface ResolvedWire {
 /** Typed HTTP client of the template function's internal routes (`/internal/v1/templates`). */
 export function createTemplateClient(options: TemplateClientOptions): TemplateClient {
   const resolveTtlMs = options.resolveTtlMs ?? 10_000;
+  const local = createLocalMemo<TemplateVersion | null>({ ttlMs: Math.min(2_000, resolveTtlMs) });
   const path = (code: string) => `/internal/v1/templates/${encodeURIComponent(code)}`;
   return {
-    async resolve(code, channel, language) {
+    resolve(code, channel, language) {
       const key = `tpl:active:${channel}:${code}:${language}`;
-      const hit = await getJson<TemplateVersion>(options.cache, key);
-      if (hit) return hit;
-      const wire = await callService<ResolvedWire>(
-        options.fetcher,
-        'template',
-        'GET',
-        `${path(code)}?channel=${channel}&language=${encodeURIComponent(language)}`,
-      );
-      if (!wire) return null;
-      const version: TemplateVersion = {
-        template_code: wire.template_code,
-        channel: wire.channel,
-        category: wire.category,
-        version: wire.version.version,
-        language: wire.version.language,
-        variables: wire.version.variables,
-      };
-      await setJson(options.cache, key, version, resolveTtlMs);
-      return version;
+      return local.get(key, () => resolveShared(key, code, channel, language));
     },
     render(code, channel, version, variables) {
       return callService(options.fetcher, 'template', 'POST', `${path(code)}/versions/${version}/render?channel=${channel}`, {
@@ -109,4 +93,26 @@ export function createTemplateClient(options: TemplateClientOptions): TemplateCl
       });
     },
   };
+
+  async function resolveShared(key: string, code: string, channel: TemplateChannel, language: string): Promise<TemplateVersion | null> {
+    const hit = await getJson<TemplateVersion>(options.cache, key);
+    if (hit) return hit;
+    const wire = await callService<ResolvedWire>(
+      options.fetcher,
+      'template',
+      'GET',
+      `${path(code)}?channel=${channel}&language=${encodeURIComponent(language)}`,
+    );
+    if (!wire) return null;
+    const version: TemplateVersion = {
+      template_code: wire.template_code,
+      channel: wire.channel,
+      category: wire.category,
+      version: wire.version.version,
+      language: wire.version.language,
+      variables: wire.version.variables,
+    };
+    await setJson(options.cache, key, version, resolveTtlMs);
+    return version;
+  }
 }

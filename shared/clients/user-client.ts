@@ -1,5 +1,6 @@
 import type { Cache } from '../cache/cache.js';
 import { getJson, setJson } from '../cache/cache.js';
+import { createLocalMemo } from '../cache/local-memo.js';
 import type { Fetcher } from './fetcher.js';
 import { callService } from './service-call.js';
 
@@ -44,14 +45,10 @@ export interface UserClientOptions {
 /** Typed HTTP client of the user function's internal routes. */
 export function createUserClient(options: UserClientOptions): UserClient {
   const call = <T>(method: string, path: string) => callService<T>(options.fetcher, 'user', method, path);
+  const local = createLocalMemo<Recipient | null>({ ttlMs: Math.min(2_000, options.recipientTtlMs) });
   return {
-    async getRecipient(userId) {
-      const key = `user:recipient:${userId}`;
-      const cached = await getJson<Recipient>(options.cache, key);
-      if (cached) return cached;
-      const recipient = await call<Recipient>('GET', `/internal/v1/users/${encodeURIComponent(userId)}`);
-      if (recipient) await setJson(options.cache, key, recipient, options.recipientTtlMs);
-      return recipient;
+    getRecipient(userId) {
+      return local.get(userId, () => loadRecipient(userId));
     },
     listDevices(userId) {
       return call<PushDevice[]>('GET', `/internal/v1/users/${encodeURIComponent(userId)}/devices`);
@@ -60,4 +57,13 @@ export function createUserClient(options: UserClientOptions): UserClient {
       await call('DELETE', `/internal/v1/users/${encodeURIComponent(userId)}/devices/${encodeURIComponent(deviceId)}`);
     },
   };
+
+  async function loadRecipient(userId: string): Promise<Recipient | null> {
+    const key = `user:recipient:${userId}`;
+    const cached = await getJson<Recipient>(options.cache, key);
+    if (cached) return cached;
+    const recipient = await call<Recipient>('GET', `/internal/v1/users/${encodeURIComponent(userId)}`);
+    if (recipient) await setJson(options.cache, key, recipient, options.recipientTtlMs);
+    return recipient;
+  }
 }
