@@ -30,15 +30,24 @@ describe('intake coalescer', () => {
 
   it('groups requests that arrive during a round, and gives each caller its own result', async () => {
     const { intake, rounds } = recordingIntake();
-    const coalescer = createIntakeCoalescer({ intake });
+    const coalescer = createIntakeCoalescer({ intake, maxConcurrentRounds: 1 });
     const outcomes = await Promise.all(Array.from({ length: 20 }, (_, n) => coalescer.acceptOne('k1', request(n))));
     expect(outcomes.map((o) => (o.results[0]!.body as { n: number }).n)).toEqual(Array.from({ length: 20 }, (_, n) => n));
     expect(rounds.map((r) => r.size)).toEqual([1, 19]);
   });
 
+  it('runs up to maxConcurrentRounds rounds of one key at once', async () => {
+    const { intake, rounds } = recordingIntake();
+    const coalescer = createIntakeCoalescer({ intake, maxConcurrentRounds: 2 });
+    await Promise.all(Array.from({ length: 20 }, (_, n) => coalescer.acceptOne('k1', request(n))));
+    // two rounds start with the first two requests; the rest wait for whichever finishes first
+    expect(rounds.slice(0, 2).map((r) => r.size)).toEqual([1, 1]);
+    expect(rounds.reduce((sum, r) => sum + r.size, 0)).toBe(20);
+  });
+
   it('never mixes API keys in one round and respects maxBatch', async () => {
     const { intake, rounds } = recordingIntake();
-    const coalescer = createIntakeCoalescer({ intake, maxBatch: 5 });
+    const coalescer = createIntakeCoalescer({ intake, maxBatch: 5, maxConcurrentRounds: 1 });
     await Promise.all([
       ...Array.from({ length: 12 }, (_, n) => coalescer.acceptOne('a', request(n))),
       ...Array.from({ length: 3 }, (_, n) => coalescer.acceptOne('b', request(n))),

@@ -4,6 +4,8 @@ export interface IntakeCoalescerOptions {
   intake: Intake;
   /** Most requests handled in one round. */
   maxBatch?: number;
+  /** Rounds of one API key running at once (each holds a database connection). */
+  maxConcurrentRounds?: number;
 }
 
 interface Waiting {
@@ -14,33 +16,43 @@ interface Waiting {
 
 /**
  * Group commit for single intakes: requests of one API key that arrive
- * while a round is running join the next round, which looks them up and
+ * while its rounds are busy join the next round, which looks them up and
  * writes them in one transaction. Alone, a request is handled at once (no
  * added latency); under load, rounds grow and the database sees a few large
  * transactions instead of one per request. Each caller still gets exactly
  * its own result; a failure of the round (database down) fails its callers.
+ * Twins in concurrent rounds are settled by the unique index, as between
+ * replicas.
  */
 export function createIntakeCoalescer(options: IntakeCoalescerOptions) {
   const maxBatch = options.maxBatch ?? 250;
+  const maxRounds = options.maxConcurrentRounds ?? 4;
   const queues = new Map<string, Waiting[]>();
-  const busy = new Set<string>();
+  const active = new Map<string, number>();
 
-  async function drain(apiKeyId: string): Promise<void> {
-    busy.add(apiKeyId);
-    for (let waiting = queues.get(apiKeyId); waiting && waiting.length > 0; waiting = queues.get(apiKeyId)) {
-      const round = waiting.splice(0, maxBatch);
-      try {
-        const outcome = await options.intake.accept(
-          apiKeyId,
-          round.map((w) => w.request),
-        );
-        round.forEach((w, i) => w.resolve({ results: [outcome.results[i]!], rateLimit: outcome.rateLimit }));
-      } catch (err) {
-        for (const w of round) w.reject(err);
-      }
+  async function runRound(apiKeyId: string, round: Waiting[]): Promise<void> {
+    try {
+      const outcome = await options.intake.accept(
+        apiKeyId,
+        round.map((w) => w.request),
+      );
+      round.forEach((w, i) => w.resolve({ results: [outcome.results[i]!], rateLimit: outcome.rateLimit }));
+    } catch (err) {
+      for (const w of round) w.reject(err);
     }
-    queues.delete(apiKeyId);
-    busy.delete(apiKeyId);
+  }
+
+  async function worker(apiKeyId: string): Promise<void> {
+    active.set(apiKeyId, (active.get(apiKeyId) ?? 0) + 1);
+    for (let waiting = queues.get(apiKeyId); waiting && waiting.length > 0; waiting = queues.get(apiKeyId)) {
+      await runRound(apiKeyId, waiting.splice(0, maxBatch));
+    }
+    const left = (active.get(apiKeyId) ?? 1) - 1;
+    if (left > 0) active.set(apiKeyId, left);
+    else {
+      active.delete(apiKeyId);
+      queues.delete(apiKeyId);
+    }
   }
 
   return {
@@ -50,7 +62,7 @@ export function createIntakeCoalescer(options: IntakeCoalescerOptions) {
         const waiting = queues.get(apiKeyId) ?? [];
         waiting.push({ request, resolve, reject });
         queues.set(apiKeyId, waiting);
-        if (!busy.has(apiKeyId)) void drain(apiKeyId);
+        if ((active.get(apiKeyId) ?? 0) < maxRounds) void worker(apiKeyId);
       });
     },
   };

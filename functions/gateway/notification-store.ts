@@ -1,5 +1,5 @@
 import { and, asc, count, desc, eq, inArray, isNull, lte, or, sql, type SQL } from 'drizzle-orm';
-import { bulkInsert } from '../../shared/db/bulk-insert.js';
+import { bulkInsert, bulkInsertSql, rowsOf } from '../../shared/db/bulk-insert.js';
 import type { Db } from '../../shared/db/create-db.js';
 import type { StatusMessage } from '../../shared/messages.js';
 import { rankSql, STATUS_RANK, type NotificationStatus } from './notification-status.js';
@@ -57,65 +57,61 @@ export function createNotificationStore(db: Db) {
      */
     async insertAccepted(rows: NewNotification[], outboxRows: NewOutboxRow[]): Promise<Set<string>> {
       if (rows.length === 0) return new Set();
-      return db.transaction(async (tx) => {
-        const inserted = await bulkInsert(tx, notifications, rows, {
-          onConflictDoNothing: [notifications.apiKeyId, notifications.requestId],
-          returning: notifications.id,
-        });
-        const ids = new Set(inserted);
-        await bulkInsert(
-          tx,
-          outbox,
-          outboxRows.filter((r) => ids.has(r.notificationId)),
-        );
-        return ids;
+      // one statement, so one round trip and atomic without BEGIN/COMMIT: outbox rows only for the notifications inserted
+      const insertNotifications = bulkInsertSql(notifications, rows, {
+        onConflictDoNothing: [notifications.apiKeyId, notifications.requestId],
+        returning: notifications.id,
       });
+      const insertOutbox =
+        outboxRows.length > 0
+          ? sql`, queued as (${bulkInsertSql(outbox, outboxRows, { where: sql`r.notification_id in (select value from inserted)` })})`
+          : sql``;
+      const result = await db.execute(sql`with inserted as (${insertNotifications})${insertOutbox} select value from inserted`);
+      return new Set(rowsOf<{ value: string }>(result).map((r) => String(r.value)));
     },
 
     /**
      * Lease up to `limit` due outbox rows that no other relay holds
-     * (`FOR UPDATE SKIP LOCKED`, then `leased_until`), in a short transaction
-     * of their own: publishing happens outside any transaction, so a slow or
-     * absent broker never holds database locks or connections.
+     * (`FOR UPDATE SKIP LOCKED`, then `leased_until`), in one statement:
+     * publishing happens outside any transaction, so a slow or absent broker
+     * never holds database locks or connections.
      */
     async leaseOutbox(limit: number, leaseMs: number): Promise<OutboxRow[]> {
-      return db.transaction(async (tx) => {
-        const rows = await tx
-          .select()
-          .from(outbox)
-          .where(
-            and(
-              isNull(outbox.publishedAt),
-              lte(outbox.availableAt, sql`now()`),
-              or(isNull(outbox.leasedUntil), lte(outbox.leasedUntil, sql`now()`)),
-            ),
-          )
-          .orderBy(asc(outbox.availableAt), asc(outbox.id))
-          .limit(limit)
-          .for('update', { skipLocked: true });
-        if (rows.length === 0) return [];
-        await tx
-          .update(outbox)
-          .set({ leasedUntil: sql`now() + make_interval(secs => ${leaseMs / 1000})` })
-          .where(inArray(outbox.id, rows.map((r) => r.id)));
-        return rows;
-      });
+      const due = db
+        .select({ id: outbox.id })
+        .from(outbox)
+        .where(
+          and(
+            isNull(outbox.publishedAt),
+            lte(outbox.availableAt, sql`now()`),
+            or(isNull(outbox.leasedUntil), lte(outbox.leasedUntil, sql`now()`)),
+          ),
+        )
+        .orderBy(asc(outbox.availableAt), asc(outbox.id))
+        .limit(limit)
+        .for('update', { skipLocked: true });
+      const rows = await db
+        .update(outbox)
+        .set({ leasedUntil: sql`now() + make_interval(secs => ${leaseMs / 1000})` })
+        .where(inArray(outbox.id, due))
+        .returning();
+      return rows.sort((a, b) => a.availableAt.getTime() - b.availableAt.getTime() || a.id - b.id);
     },
 
-    /** After a publish: mark the rows published and their notifications `queued`, in one transaction. */
+    /** After a publish: mark the rows published, their notifications `queued` and the timeline, in one statement. */
     async markPublished(rows: OutboxRow[]): Promise<void> {
       if (rows.length === 0) return;
-      const notificationIds = rows.map((r) => r.notificationId);
-      await db.transaction(async (tx) => {
-        await tx.update(outbox).set({ publishedAt: sql`now()`, leasedUntil: null }).where(inArray(outbox.id, rows.map((r) => r.id)));
-        await tx.execute(monotonicUpdate('queued', inArray(notifications.id, notificationIds)));
-        const now = new Date();
-        await bulkInsert(
-          tx,
-          notificationEvents,
-          notificationIds.map((id) => ({ notificationId: id, status: 'queued', occurredAt: now, recordedAt: now })),
-        );
-      });
+      await db.execute(sql`
+        with published as (
+          update ${outbox} set published_at = now(), leased_until = null
+          where ${inArray(outbox.id, rows.map((r) => r.id))}
+          returning notification_id
+        ), moved as (
+          update ${notifications} set status = 'queued', status_reason = null, updated_at = now()
+          where id in (select notification_id from published) and ${rankSql(sql`${notifications.status}`)} < ${STATUS_RANK.queued}
+        )
+        insert into ${notificationEvents} (notification_id, status, occurred_at, recorded_at)
+        select notification_id, 'queued', now(), now() from published`);
     },
 
     /** After a failed publish: give the rows back at once, for the next try. */

@@ -15,6 +15,8 @@ export interface OutboxRelayDeps {
   maxBackoffMs?: number;
   /** How long a relay holds rows it is publishing; a relay that died holding them loses them after this. */
   leaseMs?: number;
+  /** After a nudge, wait this long so the intakes of the next few milliseconds share one batch. */
+  nudgeDelayMs?: number;
 }
 
 export interface OutboxRelay {
@@ -47,6 +49,8 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
   const idleMs = deps.idleMs ?? 250;
   const maxBackoffMs = deps.maxBackoffMs ?? 5_000;
   const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
+  const nudgeDelayMs = deps.nudgeDelayMs ?? 5;
+  let nudgeTimer: NodeJS.Timeout | undefined;
   let running = false;
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
@@ -117,11 +121,16 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
       loop = run();
     },
     nudge() {
-      nudged = true;
-      wake?.();
+      if (nudged || nudgeTimer) return;
+      nudgeTimer = setTimeout(() => {
+        nudgeTimer = undefined;
+        nudged = true;
+        wake?.();
+      }, nudgeDelayMs);
     },
     async stop() {
       running = false;
+      clearTimeout(nudgeTimer);
       wake?.();
       await loop;
     },
