@@ -8,8 +8,6 @@ import type { Peers, RunningFunction } from '../shared/runtime/function-module.j
 import { closeServer, listen } from '../shared/runtime/serve.js';
 import { allFunctions } from '../functions/registry.js';
 import { seedStarterTemplates } from '../functions/template/starter-templates.js';
-import { LOCAL_PUSH_CERT_DIR, startLocalPushService } from '../functions/push/local-push-service.js';
-import { startMailCatcher } from '../functions/email/mail-catcher.js';
 
 const config = loadConfig();
 // FUNCTIONS picks a subset (e.g. the gateway with its lookups, without the workers)
@@ -20,13 +18,19 @@ for (const module of allFunctions) if (module.migrations) await infra.database.m
 // an empty database gets the starter templates (existing ones are left alone)
 await seedStarterTemplates(infra.database.db, infra.logger);
 // the push counterpart of the mail catcher; started first so the push function finds (and trusts) its certificate
-const localPush =
-  config.env === 'development' && runs('push')
-    ? await startLocalPushService({ port: config.push.localServicePort, certDir: `${config.dataDir}/${LOCAL_PUSH_CERT_DIR}`, logger: infra.logger })
-    : undefined;
-// no SMTP relay configured: the email function sends to this catcher (maildev, MailHog's ports)
+async function startLocalPush() {
+  const { LOCAL_PUSH_CERT_DIR, startLocalPushService } = await import('../functions/push/local-push-service.js');
+  return startLocalPushService({ port: config.push.localServicePort, certDir: `${config.dataDir}/${LOCAL_PUSH_CERT_DIR}`, logger: infra.logger });
+}
+// no SMTP relay configured: the email function sends to this catcher (maildev, MailHog's ports);
+// imported only when used, since maildev brings a DOM implementation (jsdom) with it
+async function startCatcher() {
+  const { startMailCatcher } = await import('../functions/email/mail-catcher.js');
+  return startMailCatcher();
+}
+const localPush = config.env === 'development' && runs('push') ? await startLocalPush() : undefined;
 const mailCatcher =
-  runs('email') && config.email.providers.includes('smtp') && !config.email.smtp.host ? await startMailCatcher() : undefined;
+  runs('email') && config.email.providers.includes('smtp') && !config.email.smtp.host ? await startCatcher() : undefined;
 
 const running = new Map<string, RunningFunction>();
 const inProcess = (name: string): Fetcher => (request) => {
