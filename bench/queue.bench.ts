@@ -7,10 +7,10 @@ import { pathToFileURL } from 'node:url';
 import amqp from 'amqplib';
 import { startFauxqs } from 'fauxqs';
 import { createLogger } from '../shared/logging/logger.js';
-import { MAX_PRIORITY, type MessageInput } from '../shared/messages.js';
+import type { MessageInput } from '../shared/messages.js';
 import { createMemoryQueue } from '../shared/queue/memory-queue.js';
 import type { Queue } from '../shared/queue/queue.js';
-import { createRabbitQueue, rabbitTopology } from '../shared/queue/rabbit-queue.js';
+import { BROKER_PRIORITY_BANDS, createRabbitQueue, rabbitTopology } from '../shared/queue/rabbit-queue.js';
 import { createSqsQueue } from '../shared/queue/sqs-queue.js';
 import { emailMessage } from '../shared/queue/testing/fixtures.js';
 
@@ -141,7 +141,7 @@ export async function runQueueBench(options: QueueBenchOptions = {}): Promise<Qu
     for (let round = 0; round < rounds; round++) {
       rawRuns.push(await rawAmqp(url, messages, concurrency));
       rabbitRuns.push(await throughAdapter(rabbit, messages, concurrency));
-      rawPriorityRuns.push(await rawAmqp(url, messages, concurrency, { 'x-max-priority': MAX_PRIORITY }));
+      rawPriorityRuns.push(await rawAmqp(url, messages, concurrency, { 'x-max-priority': BROKER_PRIORITY_BANDS }));
     }
   } finally {
     await rabbit.close();

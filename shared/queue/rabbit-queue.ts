@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type GetMessage, type Options } from 'amqplib';
 import type { Logger } from '../logging/logger.js';
-import { MAX_PRIORITY, ROUTING_KEYS, retryPolicies, type RetryPolicy, type RoutingKey } from '../messages.js';
+import { ROUTING_KEYS, retryPolicies, type RetryPolicy, type RoutingKey } from '../messages.js';
 import { createIdleWaiter, createKeyCounters } from './key-counters.js';
 import {
   QueueUnavailableError,
@@ -31,6 +31,18 @@ export interface RabbitQueueOptions {
   reconnect?: { initialDelayMs?: number; maxDelayMs?: number };
   /** Shown in the broker's connection list (and used by tests to close exactly this connection). */
   connectionName?: string;
+}
+
+/**
+ * Priority bands the broker keeps. RabbitMQ pays per priority level (a
+ * sub-queue each), so the catalog's 0..MAX_PRIORITY maps onto three bands:
+ * low (0-3), normal (4-6), high (7-10). Order within a band is FIFO.
+ */
+export const BROKER_PRIORITY_BANDS = 2;
+
+/** The broker band (0..BROKER_PRIORITY_BANDS) of a catalog priority (0..MAX_PRIORITY). */
+export function brokerPriority(priority: number): number {
+  return priority >= 7 ? 2 : priority >= 4 ? 1 : 0;
 }
 
 /** Names of everything the adapter declares, for one prefix. */
@@ -75,7 +87,7 @@ const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
  *
  * - direct exchange `notifications.direct`; durable classic queues
  *   `email.queue`, `push.queue`, `status.queue` bound by routing key, with
- *   `x-max-priority` so `priority` is honoured. (Quorum queues would replicate,
+ *   `x-max-priority` (three bands, see `brokerPriority`) so `priority` is honoured. (Quorum queues would replicate,
  *   but on RabbitMQ 3.x they ignore priority; the documented alternative is one
  *   quorum queue per priority band with consumers preferring the higher band.)
  * - `failed.queue` behind the fanout dead-letter exchange `notifications.dlx`:
@@ -124,7 +136,7 @@ export function createRabbitQueue(options: RabbitQueueOptions): Queue {
     for (const key of ROUTING_KEYS) {
       await channel.assertQueue(names.queue(key), {
         durable: true,
-        arguments: { 'x-max-priority': MAX_PRIORITY, 'x-dead-letter-exchange': names.deadLetterExchange },
+        arguments: { 'x-max-priority': BROKER_PRIORITY_BANDS, 'x-dead-letter-exchange': names.deadLetterExchange },
       });
       await channel.bindQueue(names.queue(key), names.exchange, key);
     }
@@ -270,7 +282,7 @@ export function createRabbitQueue(options: RabbitQueueOptions): Queue {
     persistent: true,
     contentType: 'application/json',
     messageId,
-    priority: priorityOf(message),
+    priority: brokerPriority(priorityOf(message)),
     headers,
   });
 
