@@ -67,8 +67,9 @@ export async function runPushBench(options: PushBenchOptions = {}): Promise<Push
   const userCount = options.users ?? 100;
   const logger = createLogger({ level: 'silent', name: 'push-bench' });
 
-  const [db] = testDatabases({});
-  const [users, templates, service] = await Promise.all([openUserKit(db!), openTemplateTestKit(db!), startLocalPushService({ keepPerSubscription: 5 })]);
+  // the real Postgres when DATABASE_URL is set (as deployed), embedded PGlite otherwise
+  const db = testDatabases().at(-1)!;
+  const [users, templates, service] = await Promise.all([openUserKit(db), openTemplateTestKit(db), startLocalPushService({ keepPerSubscription: 5 })]);
   const vapid = { ...webpush.generateVAPIDKeys(), subject: 'mailto:bench@example.com' };
 
   const code = `bench_push_${Date.now().toString(36)}`;
@@ -197,7 +198,7 @@ export async function runPushBench(options: PushBenchOptions = {}): Promise<Push
   addRow('end to end, push function (stand-in user/template)', messages, await runPipeline(messages, standIns(recipients, code, version)));
   const realCount = options.realNeighbourMessages ?? Math.round(messages / 4);
   if (realCount > 0) {
-    addRow('end to end, with real user/template on PGlite', realCount, await runPipeline(realCount, { users: inProcess(users.app), templates: inProcess(templates.app) }));
+    addRow(`end to end, with real user/template on ${db.kind}`, realCount, await runPipeline(realCount, { users: inProcess(users.app), templates: inProcess(templates.app) }));
   }
 
   await Promise.all([service.close(), users.close(), templates.close()]);

@@ -28,7 +28,11 @@ export type PushDevice =
 export interface UserClient {
   /** The user, or null when there is none. Cached for a short TTL. */
   getRecipient(userId: string): Promise<Recipient | null>;
-  /** Every push device of the user (not cached: pruning must show at once). Null when the user is gone. */
+  /**
+   * Every push device of the user; null when the user is gone. Reused for at
+   * most a second in this process (a pruned device may get one more try,
+   * answered 404/410 again: harmless).
+   */
   listDevices(userId: string): Promise<PushDevice[] | null>;
   /** Remove a dead device (push service answered 404/410). */
   pruneDevice(userId: string, deviceId: string): Promise<void>;
@@ -46,15 +50,17 @@ export interface UserClientOptions {
 export function createUserClient(options: UserClientOptions): UserClient {
   const call = <T>(method: string, path: string) => callService<T>(options.fetcher, 'user', method, path);
   const local = createLocalMemo<Recipient | null>({ ttlMs: Math.min(2_000, options.recipientTtlMs) });
+  const devices = createLocalMemo<PushDevice[] | null>({ ttlMs: 1_000 });
   return {
     getRecipient(userId) {
       return local.get(userId, () => loadRecipient(userId));
     },
     listDevices(userId) {
-      return call<PushDevice[]>('GET', `/internal/v1/users/${encodeURIComponent(userId)}/devices`);
+      return devices.get(userId, () => call<PushDevice[]>('GET', `/internal/v1/users/${encodeURIComponent(userId)}/devices`));
     },
     async pruneDevice(userId, deviceId) {
       await call('DELETE', `/internal/v1/users/${encodeURIComponent(userId)}/devices/${encodeURIComponent(deviceId)}`);
+      devices.forget(userId);
     },
   };
 
