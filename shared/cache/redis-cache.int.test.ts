@@ -19,7 +19,9 @@ describe('redis cache', () => {
 
   it('fails loudly, not silently, when Redis is unreachable', async () => {
     const cache = createRedisCache({ url: 'redis://127.0.0.1:1' });
-    await expect(cache.get('x')).rejects.toThrow();
+    // retryable 503, so intake answers Retry-After and a worker retries instead of dead-lettering
+    await expect(cache.get('x')).rejects.toMatchObject({ status: 503, retryable: true, code: 'service_unavailable' });
+    await expect(cache.hit('k', 1, 1000)).rejects.toMatchObject({ status: 503 });
     await cache.close();
   });
 });

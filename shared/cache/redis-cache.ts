@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { ServiceUnavailableError } from '../errors.js';
 import type { Cache, RateLimitDecision } from './cache.js';
 
 export interface RedisCacheOptions {
@@ -13,6 +14,25 @@ local count = redis.call('INCRBY', KEYS[1], ARGV[2])
 if count == tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return {count, redis.call('PTTL', KEYS[1])}
 `;
+
+/** Seconds a client is asked to wait while Redis is unreachable (ioredis reconnects within ~2 s). */
+const CACHE_RETRY_AFTER_SECONDS = 2;
+
+/**
+ * A failed Redis command as a retryable {@link ServiceUnavailableError}: the
+ * HTTP error handler answers 503 with Retry-After (not 500), and a queue
+ * handler's thrown error is retried through the broker (not dead-lettered).
+ */
+async function guarded<T>(command: () => Promise<T>): Promise<T> {
+  try {
+    return await command();
+  } catch (err) {
+    throw new ServiceUnavailableError('The cache is unavailable; try again shortly', {
+      cause: err,
+      retryAfterSeconds: CACHE_RETRY_AFTER_SECONDS,
+    });
+  }
+}
 
 /** {@link Cache} on Redis (ioredis): shared by every replica, atomic rate limits and claims. */
 export function createRedisCache(options: RedisCacheOptions): Cache {
@@ -29,25 +49,24 @@ export function createRedisCache(options: RedisCacheOptions): Cache {
 
   return {
     async get(key) {
-      return redis.get(key);
+      return guarded(() => redis.get(key));
     },
     async set(key, value, ttlMs) {
-      if (ttlMs === undefined) await redis.set(key, value);
-      else await redis.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs)));
+      await guarded(() => (ttlMs === undefined ? redis.set(key, value) : redis.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs)))));
     },
     async setIfAbsent(key, value, ttlMs) {
-      return (await redis.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX')) === 'OK';
+      return (await guarded(() => redis.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX'))) === 'OK';
     },
     async del(key) {
-      await redis.del(key);
+      await guarded(() => redis.del(key));
     },
     async hit(key, limit, windowMs, cost = 1): Promise<RateLimitDecision> {
       const windowKey = `${key}:${Math.floor(Date.now() / windowMs)}`;
-      const [count, pttl] = (await redis.eval(HIT_SCRIPT, 1, windowKey, String(windowMs), String(cost))) as [number, number];
+      const [count, pttl] = (await guarded(() => redis.eval(HIT_SCRIPT, 1, windowKey, String(windowMs), String(cost)))) as [number, number];
       return { allowed: count <= limit, limit, remaining: Math.max(0, limit - count), resetMs: pttl > 0 ? pttl : windowMs };
     },
     async ping() {
-      await redis.ping();
+      await guarded(() => redis.ping());
     },
     async close() {
       await redis.quit().catch(() => redis.disconnect());
