@@ -16,6 +16,9 @@ import { startFaultStack, type Dependency, type FaultStack } from './fault-stack
 const N = Number(process.env.FAULTS_N ?? 2_000);
 const BATCHES = Math.max(1, Math.ceil(N / BATCH_SIZE));
 const PER_BATCH = Math.ceil(N / BATCHES);
+/** Waits for delivery grow with the size of the run (the default size needs the base values). */
+const SETTLE_SCALE = Math.max(1, N / 2_000);
+const settleWithin = (ms: number) => Math.round(ms * SETTLE_SCALE);
 /** The fault is injected once this share of a run's mails reached the sink: mid-stream by construction. */
 const FAULT_AT = 0.2;
 const SMTP_OUTAGE_MS = 20_000;
@@ -110,12 +113,12 @@ describe.concurrent(`faults with ${BATCHES * PER_BATCH} notifications in flight`
       await fs.stack.start('email');
       const t = await settleAndReport(fs, run, 'kill-email', {
         // redelivered messages the dead worker had claimed wait out the claim (60 s) before they are sent
-        timeoutMs: 200_000,
+        timeoutMs: settleWithin(200_000),
         extra: () => `killed after ${atSink} mails at the sink, ${previous} recorded delivered: ${inFlight} in flight`,
       });
       expect(t.lost).toBe(0);
       expect(t.duplicated).toBeLessThanOrEqual(inFlight);
-    }), 600_000);
+    }), settleWithin(600_000));
 
   it('SMTP down for 20 s: retries, the breaker opens and closes, all delivered after it returns, none dead-lettered', () =>
     withStack('smtp-down', async (fs) => {
@@ -128,7 +131,7 @@ describe.concurrent(`faults with ${BATCHES * PER_BATCH} notifications in flight`
       await sending;
 
       const t = await settleAndReport(fs, run, 'smtp-down', {
-        timeoutMs: 240_000,
+        timeoutMs: settleWithin(240_000),
         extra: () =>
           `breaker opened ${eventsOf(fs, 'email', /circuit opened/, downAt).length}x, closed ${eventsOf(fs, 'email', /circuit closed/, upAt).length}x`,
       });
@@ -138,7 +141,7 @@ describe.concurrent(`faults with ${BATCHES * PER_BATCH} notifications in flight`
       expect(await fs.countWithStatus(run.user.id, 'failed')).toBe(0);
       expect(await fs.deadLetterDepth(), 'nothing dead-lettered').toBe(deadBefore);
       expect(eventsOf(fs, 'email', /dead-lettered/, downAt)).toEqual([]);
-    }), 600_000);
+    }), settleWithin(600_000));
 
   it('RabbitMQ unreachable for 10 s mid-run: nothing accepted is lost', () =>
     withStack('rabbitmq-down', async (fs) => {
@@ -151,13 +154,13 @@ describe.concurrent(`faults with ${BATCHES * PER_BATCH} notifications in flight`
       await sending;
 
       const t = await settleAndReport(fs, run, 'rabbitmq-down', {
-        timeoutMs: 150_000,
+        timeoutMs: settleWithin(150_000),
         extra: () => `${eventsOf(fs, 'gateway', /rabbitmq reconnected/, downAt).length > 0 ? 'gateway' : 'no gateway'} reconnect logged`,
       });
       expect(t.lost).toBe(0);
       expect(await fs.countWithStatus(run.user.id, 'failed')).toBe(0);
       expect(await fs.deadLetterDepth()).toBe(deadBefore);
-    }), 600_000);
+    }), settleWithin(600_000));
 
   /**
    * Intake while `dependency` is away: half the batches before, the outage
@@ -194,7 +197,7 @@ describe.concurrent(`faults with ${BATCHES * PER_BATCH} notifications in flight`
 
     const statuses = [...new Set(answers.map((a) => a.status))].join(',');
     const t = await settleAndReport(fs, run, name, {
-      timeoutMs: 150_000,
+      timeoutMs: settleWithin(150_000),
       extra: () => `${answers.length} intake tries during the outage answered ${statuses}; intake back ${recoveredInMs} ms after`,
     });
     expect(t.lost).toBe(0);
@@ -207,11 +210,11 @@ describe.concurrent(`faults with ${BATCHES * PER_BATCH} notifications in flight`
   }
 
   it('Postgres unreachable for 5 s: intake answers 503 with Retry-After (never 500), recovers by itself, all delivered', () =>
-    withStack('postgres-down', (fs) => intakeOutage(fs, 'postgres-down', 'postgres', DATABASE_OUTAGE_MS)), 600_000);
+    withStack('postgres-down', (fs) => intakeOutage(fs, 'postgres-down', 'postgres', DATABASE_OUTAGE_MS)), settleWithin(600_000));
 
   // Documented behaviour (README): while Redis is down, rate limits, credential and recipient caches and the
   // workers' idempotency markers cannot be read, so intake refuses with 503 + Retry-After (fail closed; the
   // client's retry is a replay) and the workers retry through the broker instead of sending blind.
   it('Redis down for 8 s: intake answers 503 with Retry-After, workers wait, it recovers by itself, all delivered', () =>
-    withStack('redis-down', (fs) => intakeOutage(fs, 'redis-down', 'redis', CACHE_OUTAGE_MS)), 600_000);
+    withStack('redis-down', (fs) => intakeOutage(fs, 'redis-down', 'redis', CACHE_OUTAGE_MS)), settleWithin(600_000));
 });
