@@ -114,6 +114,11 @@ const envSchema = z.object({
 
 export type Env = Record<string, string | undefined>;
 
+/** The process environment: for entry points and test setup that pass it on explicitly. */
+export function processEnv(): Env {
+  return process.env;
+}
+
 /** Validated, typed configuration shared by every function. */
 export interface Config {
   env: 'development' | 'production' | 'test';

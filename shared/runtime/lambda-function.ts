@@ -62,7 +62,7 @@ export interface LambdaBootContext {
 }
 
 export interface LambdaBootOptions {
-  /** Environment to read instead of `process.env` (tests). */
+  /** Environment to read instead of the process environment (tests). */
   env?: Env;
   /**
    * Run the module's `start()` against a capturing queue to collect its

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
+import { processEnv, type Env } from '../config.js';
 import { createDb, type Database, type MigrationSet } from '../db/create-db.js';
 
 export interface TestDatabase {
@@ -13,7 +14,7 @@ export interface TestDatabase {
  * its own (a fresh Postgres database, dropped on close), so files run in
  * parallel without seeing each other's rows.
  */
-export function testDatabases(env: Record<string, string | undefined> = process.env): TestDatabase[] {
+export function testDatabases(env: Env = processEnv()): TestDatabase[] {
   const list: TestDatabase[] = [{ kind: 'pglite', open: (m) => openPglite(m) }];
   const url = env.DATABASE_URL;
   if (url) list.push({ kind: 'postgres', open: (m) => openPostgres(url, m) });

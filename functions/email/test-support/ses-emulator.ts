@@ -1,3 +1,4 @@
+import { processEnv } from '../../../shared/config.js';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import sesLocal from 'aws-ses-v2-local';
@@ -17,8 +18,8 @@ export interface SesEmulator {
 
 /** The aws-ses-v2-local emulator on a free port, with an account for GetAccount (our readiness probe). */
 export async function startSesEmulator(): Promise<SesEmulator> {
-  // the emulator answers GetAccount from this variable
-  process.env.AWS_SES_ACCOUNT = JSON.stringify({
+  // the emulator answers GetAccount from this variable of its process (ours)
+  processEnv().AWS_SES_ACCOUNT = JSON.stringify({
     DedicatedIpAutoWarmupEnabled: false,
     Details: { AdditionalContactEmailAddresses: [], ContactLanguage: 'EN', MailType: 'TRANSACTIONAL', ReviewDetails: { CaseId: '1', Status: 'GRANTED' }, UseCaseDescription: 'test', WebsiteURL: 'https://example.com' },
     EnforcementStatus: 'HEALTHY',
