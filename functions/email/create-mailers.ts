@@ -1,6 +1,7 @@
 import type { Cache } from '../../shared/cache/cache.js';
 import { ConfigError, type Config } from '../../shared/config.js';
 import type { Logger } from '../../shared/logging/logger.js';
+import type { ProviderMetrics } from '../../shared/metrics/provider-metrics.js';
 import { createFailoverMailer } from './failover-mailer.js';
 import { guardMailer, type GuardedMailer } from './guard-mailer.js';
 import type { Mailer } from './mailer.js';
@@ -24,7 +25,7 @@ export interface ProviderMailers {
  * is a {@link ConfigError} at startup, never a silent mock: SMTP without
  * SMTP_HOST is the local mail catcher outside production and an error in it.
  */
-export function createProviderMailers(config: Config, deps: { cache: Cache; logger: Logger }): ProviderMailers {
+export function createProviderMailers(config: Config, deps: { cache: Cache; logger: Logger; metrics?: ProviderMetrics }): ProviderMailers {
   const { email } = config;
   const problems: string[] = [];
   const providers: GuardedMailer[] = [];
@@ -34,6 +35,7 @@ export function createProviderMailers(config: Config, deps: { cache: Cache; logg
       limiter: createSendRateLimiter({ cache: deps.cache, key: `email:rate:${mailer.name}`, perSecond }),
       volumeThreshold: email.breaker.volumeThreshold,
       resetTimeoutMs: email.breaker.resetMs,
+      ...(deps.metrics && { metrics: deps.metrics }),
     });
 
   for (const provider of new Set(email.providers)) {

@@ -1,6 +1,7 @@
 import { createBreakerFetcher } from '../../shared/clients/breaker-fetcher.js';
 import { createTemplateClient } from '../../shared/clients/template-client.js';
 import { withFunctionMetrics } from '../../shared/metrics/function-metrics.js';
+import { createProviderMetrics } from '../../shared/metrics/provider-metrics.js';
 import type { Consumer } from '../../shared/queue/queue.js';
 import type { FunctionModule } from '../../shared/runtime/function-module.js';
 import { createEmailApp } from './app.js';
@@ -28,7 +29,7 @@ export const emailFunction: FunctionModule = {
   devPort: 8003,
   async create(infra, peers) {
     const { config, logger, cache, queue, metrics } = withFunctionMetrics(infra, 'email');
-    const mailers = createProviderMailers(config, { cache, logger });
+    const mailers = createProviderMailers(config, { cache, logger, metrics: createProviderMetrics(metrics) });
     const templates = createTemplateClient({ fetcher: createBreakerFetcher(peers.fetcher('template'), { name: 'template' }), cache });
     const sendEmail = createSendEmail({
       mailer: mailers.chain,

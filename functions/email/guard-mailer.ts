@@ -1,5 +1,6 @@
 import CircuitBreaker from 'opossum';
 import type { Logger } from '../../shared/logging/logger.js';
+import type { ProviderMetrics } from '../../shared/metrics/provider-metrics.js';
 import { MailDeliveryError } from './mail-delivery-error.js';
 import type { Mailer, OutgoingEmail, SentEmail } from './mailer.js';
 import { SendRateExceededError, type SendRateLimiter } from './send-rate-limiter.js';
@@ -15,6 +16,8 @@ export interface MailerGuardOptions {
   resetTimeoutMs: number;
   /** Rolling window length. Default 10 s. */
   rollingWindowMs?: number;
+  /** Provider metrics (sends, failures by class, breaker state, rate-limit waits). */
+  metrics?: ProviderMetrics;
 }
 
 export interface GuardedMailer extends Mailer {
@@ -41,16 +44,31 @@ export function guardMailer(mailer: Mailer, options: MailerGuardOptions): Guarde
     rollingCountTimeout: options.rollingWindowMs ?? 10_000,
     errorFilter: (error: unknown) => error instanceof MailDeliveryError && error.kind === 'permanent',
   });
-  breaker.on('open', () => options.logger.warn({ provider: mailer.name, reset_ms: options.resetTimeoutMs }, 'email provider circuit opened'));
-  breaker.on('halfOpen', () => options.logger.info({ provider: mailer.name }, 'email provider circuit half-open: probing'));
-  breaker.on('close', () => options.logger.info({ provider: mailer.name }, 'email provider circuit closed'));
+  const metrics = options.metrics;
+  breaker.on('open', () => {
+    options.logger.warn({ provider: mailer.name, reset_ms: options.resetTimeoutMs }, 'email provider circuit opened');
+    metrics?.breaker(mailer.name, 'open');
+  });
+  breaker.on('halfOpen', () => {
+    options.logger.info({ provider: mailer.name }, 'email provider circuit half-open: probing');
+    metrics?.breaker(mailer.name, 'half_open');
+  });
+  breaker.on('close', () => {
+    options.logger.info({ provider: mailer.name }, 'email provider circuit closed');
+    metrics?.breaker(mailer.name, 'closed');
+  });
 
   return {
     name: mailer.name,
     async send(email): Promise<SentEmail> {
-      if (breaker.opened) throw circuitOpen(mailer.name);
+      if (breaker.opened) {
+        metrics?.failed(mailer.name, 'breaker_open', 'email');
+        throw circuitOpen(mailer.name);
+      }
+      const waitStarted = performance.now();
       try {
         await options.limiter.acquire();
+        metrics?.rateLimitWait(mailer.name, (performance.now() - waitStarted) / 1000);
       } catch (error) {
         if (error instanceof SendRateExceededError) {
           throw new MailDeliveryError(`${mailer.name}: ${error.message}`, { provider: mailer.name, kind: 'transient', cause: error });
@@ -58,10 +76,16 @@ export function guardMailer(mailer: Mailer, options: MailerGuardOptions): Guarde
         throw error;
       }
       try {
-        return (await breaker.fire(email)) as SentEmail;
+        const sent = (await breaker.fire(email)) as SentEmail;
+        metrics?.sent(mailer.name, 'email');
+        return sent;
       } catch (error) {
-        if (error instanceof MailDeliveryError) throw error;
+        if (error instanceof MailDeliveryError) {
+          metrics?.failed(mailer.name, error.kind, 'email');
+          throw error;
+        }
         // opossum's own refusals: open circuit, or a second call while a half-open probe is out
+        metrics?.failed(mailer.name, 'breaker_open', 'email');
         throw circuitOpen(mailer.name, error);
       }
     },
