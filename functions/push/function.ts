@@ -7,6 +7,7 @@ import type { Config } from '../../shared/config.js';
 import type { Logger } from '../../shared/logging/logger.js';
 import { MESSAGES } from '../../shared/messages.js';
 import { withFunctionMetrics } from '../../shared/metrics/function-metrics.js';
+import { createProviderMetrics } from '../../shared/metrics/provider-metrics.js';
 import type { Consumer } from '../../shared/queue/queue.js';
 import type { FunctionModule } from '../../shared/runtime/function-module.js';
 import { createPushApp } from './app.js';
@@ -17,6 +18,7 @@ import { LOCAL_PUSH_CERT_DIR } from './local-push-service.js';
 import { createMissingFcmSender, FCM_NOT_CONFIGURED } from './missing-fcm-sender.js';
 import { withOriginBreakers } from './origin-breakers.js';
 import type { PushSender } from './push-sender.js';
+import { withPushMetrics } from './push-metrics.js';
 import { createPushSenderRouter } from './push-sender-router.js';
 import { resolveVapidIdentity } from './vapid-keys.js';
 import { createWebPushSender } from './web-push-sender.js';
@@ -54,12 +56,16 @@ export const pushFunction: FunctionModule = {
     const { config, logger, cache, queue, metrics } = withFunctionMetrics(infra, 'push');
     const vapid = resolveVapidIdentity(config);
     const ca = extraCaPem(config);
-    const sender = withOriginBreakers(
-      createPushSenderRouter({
-        webPush: createWebPushSender({ vapid, timeoutMs: config.push.requestTimeoutMs, ...(ca && { extraCaPem: ca }) }),
-        fcm: createFcm(config, logger),
-      }),
-      { logger },
+    const providerMetrics = createProviderMetrics(metrics);
+    const sender = withPushMetrics(
+      withOriginBreakers(
+        createPushSenderRouter({
+          webPush: createWebPushSender({ vapid, timeoutMs: config.push.requestTimeoutMs, ...(ca && { extraCaPem: ca }) }),
+          fcm: createFcm(config, logger),
+        }),
+        { logger, metrics: providerMetrics },
+      ),
+      providerMetrics,
     );
     const handler = createSendPush({
       users: createUserClient({

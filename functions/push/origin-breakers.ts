@@ -1,6 +1,7 @@
 import CircuitBreaker from 'opossum';
 import type { Logger } from '../../shared/logging/logger.js';
 import type { PushDevice, PushNotification, PushResult, PushSender, PushSendOptions } from './push-sender.js';
+import type { ProviderMetrics } from '../../shared/metrics/provider-metrics.js';
 
 export interface OriginBreakerOptions {
   /** Failure percentage over the rolling window that opens a circuit. */
@@ -12,6 +13,8 @@ export interface OriginBreakerOptions {
   /** Window the failure percentage is measured over. */
   rollingWindowMs?: number;
   logger?: Logger;
+  /** Breaker transitions go to `provider_breaker_state`, labelled by the origin's host. */
+  metrics?: ProviderMetrics;
 }
 
 /** Carries a counted failure through opossum and back out unchanged. */
@@ -20,6 +23,14 @@ class OriginFailure extends Error {
     super(result.kind === 'retry' ? result.reason : result.kind);
   }
 }
+
+const originHost = (origin: string) => {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return origin;
+  }
+};
 
 type Send = (device: PushDevice, notification: PushNotification, options: PushSendOptions) => Promise<PushResult>;
 
@@ -54,8 +65,16 @@ export function withOriginBreakers(sender: PushSender, options: OriginBreakerOpt
         rollingCountTimeout: options.rollingWindowMs ?? 10_000,
       },
     );
-    breaker.on('open', () => options.logger?.warn({ origin, reset_ms: resetTimeoutMs }, 'push service circuit opened: sends to it are retried later'));
-    breaker.on('close', () => options.logger?.info({ origin }, 'push service circuit closed'));
+    const host = originHost(origin);
+    breaker.on('open', () => {
+      options.logger?.warn({ origin, reset_ms: resetTimeoutMs }, 'push service circuit opened: sends to it are retried later');
+      options.metrics?.breaker(host, 'open');
+    });
+    breaker.on('halfOpen', () => options.metrics?.breaker(host, 'half_open'));
+    breaker.on('close', () => {
+      options.logger?.info({ origin }, 'push service circuit closed');
+      options.metrics?.breaker(host, 'closed');
+    });
     breakers.set(origin, breaker);
     return breaker;
   };
