@@ -98,8 +98,12 @@ export function createNotificationStore(db: Db) {
       return rows.sort((a, b) => a.availableAt.getTime() - b.availableAt.getTime() || a.id - b.id);
     },
 
-    /** After a publish: mark the rows published, their notifications `queued` and the timeline, in one statement. */
-    async markPublished(rows: OutboxRow[]): Promise<void> {
+    /**
+     * After a publish: mark the rows published, their notifications `queued`
+     * and the timeline, in one statement. `publishedAt` is when the publish
+     * started, so the timeline's `queued` comes before what the workers report.
+     */
+    async markPublished(rows: OutboxRow[], publishedAt: Date = new Date()): Promise<void> {
       if (rows.length === 0) return;
       await db.execute(sql`
         with published as (
@@ -111,7 +115,7 @@ export function createNotificationStore(db: Db) {
           where id in (select notification_id from published) and ${rankSql(sql`${notifications.status}`)} < ${STATUS_RANK.queued}
         )
         insert into ${notificationEvents} (notification_id, status, occurred_at, recorded_at)
-        select notification_id, 'queued', now(), now() from published`);
+        select notification_id, 'queued', ${publishedAt.toISOString()}::timestamptz, now() from published`);
     },
 
     /** After a failed publish: give the rows back at once, for the next try. */
@@ -194,7 +198,8 @@ export function createNotificationStore(db: Db) {
         .select()
         .from(notificationEvents)
         .where(eq(notificationEvents.notificationId, id))
-        .orderBy(asc(notificationEvents.id));
+        // reports can arrive out of order (a worker is faster than the relay's bookkeeping)
+        .orderBy(asc(notificationEvents.occurredAt), asc(notificationEvents.id));
     },
 
     async list(filter: NotificationFilter, offset: number, limit: number): Promise<{ rows: NotificationRow[]; total: number }> {

@@ -69,13 +69,14 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
   async function relayOnce(): Promise<number> {
     const rows = await deps.store.leaseOutbox(deps.batchSize, leaseMs);
     if (rows.length > 0) {
+      const publishedAt = new Date();
       try {
         await publish(rows);
       } catch (err) {
         await deps.store.releaseLease(rows).catch(() => {});
         throw err;
       }
-      await deps.store.markPublished(rows);
+      await deps.store.markPublished(rows, publishedAt);
     }
     const n = rows.length;
     if (Date.now() - lastPrune > PRUNE_EVERY_MS) {
