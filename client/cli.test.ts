@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPlatform, type PlatformKit } from '../functions/gateway/test-support/platform-kit.js';
+import { testDatabases } from '../shared/test-support/test-databases.js';
+import { parseCli } from './cli-args.js';
+import { main, parseBatchFile, renderProgress, type CliIo } from './cli.js';
+
+function fakeIo(overrides: Partial<CliIo> = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const spawned: Array<[string, string[]]> = [];
+  const io: CliIo = {
+    stdout: (t) => void out.push(t),
+    stderr: (t) => void err.push(t),
+    stderrIsTTY: false,
+    env: {},
+    readFile: () => Promise.reject(new Error('no files')),
+    spawn: (command, args) => (spawned.push([command, args]), Promise.resolve(0)),
+    ...overrides,
+  };
+  return { io, out: () => out.join(''), err: () => err.join(''), spawned };
+}
+
+describe('notify CLI: arguments', () => {
+  it('parses send with repeated --var (values may hold =)', () => {
+    expect(parseCli(['send', '--user', 'u1', '--template', 'welcome', '--type', 'push', '--var', 'name=Ada', '--var', 'link=https://x/?a=b', '--request-id', 'r1'])).toEqual({
+      kind: 'send', user: 'u1', template: 'welcome', type: 'push', variables: { name: 'Ada', link: 'https://x/?a=b' }, requestId: 'r1', sendAt: undefined, priority: undefined,
+    });
+  });
+
+  it('parses list filters, get, dlq and bench', () => {
+    expect(parseCli(['list', '--status', 'failed', '--limit', '5'])).toEqual({ kind: 'list', filters: { status: 'failed', limit: 5 } });
+    expect(parseCli(['get', 'abc'])).toEqual({ kind: 'get', id: 'abc' });
+    expect(parseCli(['dlq', 'redrive', 'all'])).toEqual({ kind: 'dlq', args: ['redrive', 'all'] });
+    expect(parseCli(['bench', '--n', '10'])).toEqual({ kind: 'bench', args: ['--n', '10'] });
+  });
+
+  it.each([
+    [['send', '--user', 'u', '--template', 't', '--type', 'sms']],
+    [['send', '--template', 't', '--type', 'email']],
+    [['send', '--user', 'u', '--template', 't', '--type', 'email', '--var', 'novalue']],
+    [['list', '--status', 'nope']],
+    [['get']],
+    [['dlq', 'redrive']],
+    [['frobnicate']],
+    [['send', '--bogus']],
+  ])('refuses %j with exit code 2 and the usage', async (argv) => {
+    const { io, err } = fakeIo();
+    expect(await main(argv, io)).toBe(2);
+    expect(err()).toContain('usage: notify');
+  });
+
+  it('runs dlq and bench through npm', async () => {
+    const { io, spawned } = fakeIo();
+    expect(await main(['dlq', 'list', '10'], io)).toBe(0);
+    expect(await main(['bench'], io)).toBe(0);
+    expect(spawned).toEqual([
+      ['npm', ['run', '--silent', 'dlq', '--', 'list', '10']],
+      ['npm', ['run', '--silent', 'bench', '--']],
+    ]);
+  });
+
+  it('reads JSON arrays, {notifications} and NDJSON batch files; draws a progress bar', () => {
+    expect(parseBatchFile('[{"a":1},{"a":2}]')).toHaveLength(2);
+    expect(parseBatchFile('{"notifications":[{"a":1}]}')).toHaveLength(1);
+    expect(parseBatchFile('{"a":1}\n\n{"a":2}\n')).toHaveLength(2);
+    expect(() => parseBatchFile('{"a":1}\nnope')).toThrow(/line 2/);
+    expect(renderProgress(1, 4, 8)).toBe('[##......]  25% 1/4');
+  });
+});
+
+describe('notify CLI against the in-process platform', () => {
+  let kit: PlatformKit;
+  let cliIo: (overrides?: Partial<CliIo>) => ReturnType<typeof fakeIo>;
+  beforeAll(async () => {
+    kit = await openPlatform(testDatabases()[0]!);
+    cliIo = (overrides = {}) =>
+      fakeIo({
+        env: { NOTIFY_URL: 'http://gateway.test', NOTIFY_API_KEY: kit.sendKey },
+        fetch: (input, init) => kit.gateway.app.fetch(new Request(input, init)),
+        ...overrides,
+      });
+  });
+  afterAll(() => kit.close());
+
+  it('send prints the new notification id, which then exists', async () => {
+    const user = await kit.createUser();
+    const { io, out } = cliIo();
+    const code = await main(['send', '--user', user.id, '--template', 'kit_welcome', '--type', 'email', '--var', 'name=Ada'], io);
+    expect(code).toBe(0);
+    const [id, status] = out().trim().split('\t');
+    expect(status).toBe('pending');
+    const got = await kit.request('GET', `/api/v1/notifications/${id}`, { auth: kit.sendKey });
+    expect(got.body.data).toMatchObject({ user_id: user.id, variables: { name: 'Ada' } });
+  });
+
+  it('batch sends a file with progress on stderr', async () => {
+    const user = await kit.createUser();
+    const lines = [1, 2].map((i) => JSON.stringify({ notification_type: 'email', user_id: user.id, template_code: 'kit_welcome', variables: { name: 'Ada' }, request_id: `cli-batch-${user.id}-${i}` }));
+    const { io, out, err } = cliIo({ readFile: () => Promise.resolve(lines.join('\n')) });
+    expect(await main(['batch', '--file', 'items.ndjson'], io)).toBe(0);
+    expect(err()).toContain('100% 2/2');
+    expect(err()).toContain('2 accepted, 0 rejected');
+    expect(out().trim().split('\n')).toHaveLength(2);
+  });
+
+  it('an API error exits 1 with the code and message on stderr', async () => {
+    const { io, err } = cliIo();
+    expect(await main(['get', '00000000-0000-4000-8000-000000000000'], io)).toBe(1);
+    expect(err()).toMatch(/^error: not_found \(404\)/);
+  });
+});
