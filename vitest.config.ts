@@ -7,7 +7,7 @@ const leftOut = (leftOutSuites() as Array<{ file: string }>).map((s) => s.file);
 
 export default defineConfig({
   test: {
-    include: ['{functions,shared,infra,scripts}/**/*.test.ts'],
+    include: ['{functions,shared,infra,scripts,client}/**/*.test.ts'],
     exclude: ['node_modules/**', 'dist/**', ...leftOut],
     testTimeout: 20_000,
     hookTimeout: 60_000,

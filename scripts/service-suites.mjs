@@ -4,7 +4,7 @@
 // unset) and scripts/test.mjs (to say which were left out and why).
 import { readdirSync, readFileSync } from 'node:fs';
 
-const ROOTS = ['functions', 'shared', 'infra', 'scripts'];
+const ROOTS = ['functions', 'shared', 'infra', 'scripts', 'client'];
 
 export function testFiles() {
   return ROOTS.flatMap((root) => {
