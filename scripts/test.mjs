@@ -1,5 +1,6 @@
-// The README's test command. Runs vitest, names the service suites it left
-// out (their variable is unset) and ends with one line: N passed, N failed.
+// The README's test command. Runs vitest in two phases (every suite, then the
+// fault-injection suite on its own, when its services are set), names the
+// service suites it left out and ends with one line: N passed, N failed.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,22 +15,33 @@ if (leftOut.length > 0) {
   console.log(`Left out ${leftOut.length} service suite(s):`);
   for (const { file, missing } of leftOut) console.log(`  ${file} (needs ${missing.join(', ')})`);
 }
+const faultsLeftOut = leftOut.some(({ file }) => file.startsWith('scripts/faults/'));
 
-const out = join(mkdtempSync(join(tmpdir(), 'vitest-')), 'results.json');
-const result = spawnSync(
-  'npx',
-  ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...process.argv.slice(2)],
-  { stdio: 'inherit' },
-);
-
-let summary = { numPassedTests: 0, numFailedTests: 0, numPendingTests: 0, numTodoTests: 0, numFailedTestSuites: 0 };
-try {
-  summary = JSON.parse(readFileSync(out, 'utf8'));
-} catch {
-  console.log('vitest wrote no results');
+/** One vitest run; its counts from the JSON reporter. */
+function phase(name, env) {
+  const out = join(mkdtempSync(join(tmpdir(), 'vitest-')), 'results.json');
+  const result = spawnSync(
+    'npx',
+    ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...process.argv.slice(2)],
+    { stdio: 'inherit', env: { ...process.env, ...env } },
+  );
+  let summary = { numPassedTests: 0, numFailedTests: 0, numPendingTests: 0, numTodoTests: 0, numFailedTestSuites: 0 };
+  try {
+    summary = JSON.parse(readFileSync(out, 'utf8'));
+  } catch {
+    console.log(`vitest wrote no results (${name})`);
+  }
+  let failed = summary.numFailedTests;
+  if (result.status !== 0 && failed === 0) failed = summary.numFailedTestSuites || 1;
+  return { passed: summary.numPassedTests, failed, skipped: summary.numPendingTests + summary.numTodoTests, ok: result.status === 0 };
 }
-const skipped = summary.numPendingTests + summary.numTodoTests;
-let failed = summary.numFailedTests;
-if (result.status !== 0 && failed === 0) failed = summary.numFailedTestSuites || 1;
-console.log(`${summary.numPassedTests} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);
-process.exit(result.status ?? 1);
+
+const phases = [phase('suites', {})];
+// a file filter on the command line means "just these": no second phase
+if (!faultsLeftOut && process.argv.length <= 2) {
+  console.log('\nFault-injection phase (scripts/faults):');
+  phases.push(phase('faults', { TEST_PHASE: 'faults' }));
+}
+const total = phases.reduce((t, p) => ({ passed: t.passed + p.passed, failed: t.failed + p.failed, skipped: t.skipped + p.skipped }), { passed: 0, failed: 0, skipped: 0 });
+console.log(`${total.passed} passed, ${total.failed} failed${total.skipped > 0 ? `, ${total.skipped} skipped` : ''}`);
+process.exit(phases.every((p) => p.ok) ? 0 : 1);

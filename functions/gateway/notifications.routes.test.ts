@@ -171,7 +171,7 @@ describe.each(testDatabases())('gateway intake on $kind', (target) => {
     } finally {
       await limited.close();
     }
-  });
+  }, 60_000); // opens a second platform (its own database and migrations)
 
   it('holds a scheduled notification until send_at and cancels it', async () => {
     const user = await kit.createUser();
