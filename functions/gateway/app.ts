@@ -3,20 +3,12 @@ import type { AppEnv } from '../../shared/http/app-env.js';
 import { createBaseApp } from '../../shared/http/create-app.js';
 import type { MetricsDeps } from '../../shared/metrics/function-metrics.js';
 import { forwardTo } from './forward.js';
+import { FORWARDED } from './forwarded-routes.js';
 import type { GatewayAppDeps } from './gateway-deps.js';
 import { createNotificationsRoutes } from './notifications.routes.js';
 import { buildGatewayOpenApi } from './openapi.js';
 import { createStatusRoutes } from './status.routes.js';
 
-/** Path prefixes the gateway forwards to the function that owns them. */
-const FORWARDED = [
-  ['/api/v1/users', 'user'],
-  ['/api/v1/auth', 'user'],
-  ['/api/v1/api-keys', 'user'],
-  ['/api/v1/templates', 'template'],
-  ['/api/v1/email/events', 'email'],
-  ['/api/v1/push/vapid-public-key', 'push'],
-] as const;
 
 /** The gateway's HTTP app: notification intake and tracking, and the one public entry point. */
 export function createGatewayApp(deps: GatewayAppDeps & MetricsDeps): Hono<AppEnv> {

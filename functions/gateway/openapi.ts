@@ -5,21 +5,11 @@ import { EMAIL_OPERATIONS } from '../email/openapi.js';
 import { PUSH_OPERATIONS } from '../push/openapi.js';
 import { TEMPLATE_OPERATIONS, TEMPLATE_TAGS } from '../template/openapi.js';
 import { USER_OPERATIONS, USER_TAGS } from '../user/openapi.js';
+import { FORWARDED_PREFIXES } from './forwarded-routes.js';
 import { NOTIFICATION_STATUSES } from './notification-status.js';
 import { batchBody, externalStatusBody, listNotificationsQuery, notificationBody, notificationIdParam } from './notification.schemas.js';
 
-/**
- * Path prefixes the gateway forwards to their owners (as `FORWARDED` in
- * `app.ts`; `openapi.test.ts` checks both agree with the app's routes).
- */
-export const FORWARDED_PREFIXES = [
-  '/api/v1/users',
-  '/api/v1/auth',
-  '/api/v1/api-keys',
-  '/api/v1/templates',
-  '/api/v1/email/events',
-  '/api/v1/push/vapid-public-key',
-] as const;
+export { FORWARDED_PREFIXES } from './forwarded-routes.js';
 
 // ---- responses ---------------------------------------------------------------
 
