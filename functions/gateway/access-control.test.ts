@@ -89,6 +89,7 @@ function pathFor(world: World, r: PublicRoute): string {
     version: '1',
     key_id: randomUUID(),
     device_id: randomUUID(),
+    message_id: randomUUID(),
   };
   return fillPath(r.path, Object.fromEntries(paramsOf(r.path).map((name) => [name, values[name]!])));
 }

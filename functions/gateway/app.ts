@@ -2,6 +2,8 @@ import type { Hono } from 'hono';
 import type { AppEnv } from '../../shared/http/app-env.js';
 import { createBaseApp } from '../../shared/http/create-app.js';
 import type { MetricsDeps } from '../../shared/metrics/function-metrics.js';
+import { createAdminRoutes } from './admin.routes.js';
+import { createDashboardRoutes } from './dashboard.routes.js';
 import { forwardTo } from './forward.js';
 import { FORWARDED } from './forwarded-routes.js';
 import type { GatewayAppDeps } from './gateway-deps.js';
@@ -25,6 +27,8 @@ export function createGatewayApp(deps: GatewayAppDeps & MetricsDeps): Hono<AppEn
   });
   app.route('/api/v1/notifications', createNotificationsRoutes(deps));
   app.route('/api/v1', createStatusRoutes(deps));
+  app.route('/api/v1/admin', createAdminRoutes({ ...deps.admin, authenticator: deps.authenticator }));
+  app.route('/', createDashboardRoutes());
   for (const [prefix, name] of FORWARDED) {
     const forward = forwardTo(deps.upstreams[name], name);
     app.all(prefix, forward);

@@ -7,10 +7,12 @@ import { withFunctionMetrics } from '../../shared/metrics/function-metrics.js';
 import { countNotificationsByStatus, registerNotificationStatusMetrics } from '../../shared/metrics/notification-status-metrics.js';
 import type { FunctionModule } from '../../shared/runtime/function-module.js';
 import { migrationsOf } from '../migrations.js';
+import { createAdminStore } from './admin-store.js';
 import { createGatewayApp } from './app.js';
 import { createRecordStatus } from './consumer.js';
 import { createIntake } from './intake.js';
 import { createIntakeCoalescer } from './intake-coalescer.js';
+import { createLatencyWindow } from './latency-window.js';
 import { createNotificationStore } from './notification-store.js';
 import { createOutboxRelay } from './outbox-relay.js';
 import { createStatusRecorder } from './status-recorder.js';
@@ -46,6 +48,8 @@ export const gatewayFunction: FunctionModule = {
       },
       onQueued: () => relay.nudge(),
     });
+    // the dashboard's latency chart: the public API's requests, not the dashboard's own polling
+    const latency = createLatencyWindow({ registry: metrics, includeRoute: (route) => route.startsWith('/api/') && !route.startsWith('/api/v1/admin') });
     const app = createGatewayApp({
       intake,
       coalescer: createIntakeCoalescer({ intake }),
@@ -64,6 +68,7 @@ export const gatewayFunction: FunctionModule = {
       bodyLimitBytes: config.http.bodyLimitBytes,
       batchBodyLimitBytes: BATCH_BODY_LIMIT_BYTES,
       readiness: { database: () => database.ping(), cache: () => cache.ping(), queue: () => queue.ping() },
+      admin: { queue, store: createAdminStore(database.db), latency },
       metrics,
     });
 
@@ -72,11 +77,13 @@ export const gatewayFunction: FunctionModule = {
       app,
       async start() {
         relay.start();
+        latency.start();
         statusConsumer = await queue.consume('status', createRecordStatus(recorder), { concurrency: 200 });
       },
       async stop() {
         await statusConsumer?.stop();
         await relay.stop();
+        latency.stop();
       },
     };
   },

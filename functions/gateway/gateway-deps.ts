@@ -2,6 +2,7 @@ import type { Authenticator } from '../../shared/auth/authenticator.js';
 import type { Fetcher } from '../../shared/clients/fetcher.js';
 import type { ReadinessCheck } from '../../shared/http/health.js';
 import type { Logger } from '../../shared/logging/logger.js';
+import type { AdminDeps } from './admin.routes.js';
 import type { Intake } from './intake.js';
 import type { IntakeCoalescer } from './intake-coalescer.js';
 import type { NotificationStore } from './notification-store.js';
@@ -22,4 +23,6 @@ export interface GatewayAppDeps {
   /** Batch bodies may be larger than single requests. */
   batchBodyLimitBytes: number;
   readiness: Record<string, ReadinessCheck>;
+  /** The operator routes and the dashboard (`/api/v1/admin`, `/dashboard`). */
+  admin: Omit<AdminDeps, 'authenticator'>;
 }

@@ -5,6 +5,7 @@ import { EMAIL_OPERATIONS } from '../email/openapi.js';
 import { PUSH_OPERATIONS } from '../push/openapi.js';
 import { TEMPLATE_OPERATIONS, TEMPLATE_TAGS } from '../template/openapi.js';
 import { USER_OPERATIONS, USER_TAGS } from '../user/openapi.js';
+import { ADMIN_OPERATIONS } from './admin.openapi.js';
 import { FORWARDED_PREFIXES } from './forwarded-routes.js';
 import { NOTIFICATION_STATUSES } from './notification-status.js';
 import { batchBody, externalStatusBody, listNotificationsQuery, notificationBody, notificationIdParam } from './notification.schemas.js';
@@ -170,6 +171,7 @@ export const GATEWAY_OPERATIONS = defineOperations([
       examples: { body: { notification_id: NOTIFICATION_ID, status: 'delivered', timestamp: '2025-01-01T12:00:00Z' } },
     }),
   ),
+  ...ADMIN_OPERATIONS,
 ]);
 
 /** The operations of the other functions that the gateway forwards (their `/api/v1/...` routes under a forwarded prefix). */
@@ -192,6 +194,7 @@ export function buildGatewayOpenApi(): OpenApiDocument {
     tags: {
       notifications: 'Send and track notifications',
       status: 'Delivery reports from outside',
+      admin: 'Operator views behind the dashboard (`GET /dashboard`): queues, dead letters, throughput, search',
       ...USER_TAGS,
       ...TEMPLATE_TAGS,
       'email events': 'SES feedback over SNS (email function)',

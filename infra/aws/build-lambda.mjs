@@ -35,6 +35,8 @@ for (const name of FUNCTIONS) {
   });
   // functions/migrations.ts finds `./<owner>/migrations` beside itself; bundled, "itself" is functions/<name>/lambda.mjs
   for (const owner of owners) cpSync(`functions/${owner}/migrations`, join(dir, owner, 'migrations'), { recursive: true });
+  // the gateway serves its dashboard page from `./dashboard/` beside itself
+  if (existsSync(`functions/${name}/dashboard`)) cpSync(`functions/${name}/dashboard`, join(dir, 'dashboard'), { recursive: true });
   const bytes = Object.values(result.metafile.outputs).reduce((sum, o) => sum + o.bytes, 0);
   process.stdout.write(`${name.padEnd(9)} ${(bytes / 1024).toFixed(0)} KiB -> ${dir}/lambda.mjs\n`);
 }

@@ -50,6 +50,11 @@ export const PUBLIC_ROUTES: readonly PublicRoute[] = [
   route('DELETE', '/api/v1/notifications/:notification_id', 'send', 'gateway'),
   route('POST', '/api/v1/email/status', 'send', 'gateway', true),
   route('POST', '/api/v1/push/status', 'send', 'gateway', true),
+  route('GET', '/api/v1/admin/overview', 'admin', 'gateway'),
+  route('GET', '/api/v1/admin/dead-letters', 'admin', 'gateway'),
+  route('POST', '/api/v1/admin/dead-letters/redrive', 'admin', 'gateway'),
+  route('POST', '/api/v1/admin/dead-letters/:message_id/redrive', 'admin', 'gateway'),
+  route('GET', '/api/v1/admin/notifications', 'admin', 'gateway'),
 
   route('POST', '/api/v1/users', 'public', 'user', true),
   route('GET', '/api/v1/users', 'admin', 'user'),

@@ -1,0 +1,1 @@
+CREATE INDEX "notification_events_recorded_idx" ON "notification_events" USING btree ("recorded_at");
