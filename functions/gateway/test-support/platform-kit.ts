@@ -18,6 +18,8 @@ export interface PlatformKit {
   request(method: string, path: string, options?: { body?: unknown; auth?: string | null; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
   createUser(overrides?: Record<string, unknown>): Promise<{ id: string; email: string; token: string }>;
   gateway: RunningFunction;
+  /** How the kit's functions reach each other (in-process), for a function a suite adds (e.g. email). */
+  peers: Peers;
   /** Make a function unreachable (its calls go to a port nothing listens on), or bring it back. */
   setDown(name: 'user' | 'template', down: boolean): void;
   close(): Promise<void>;
@@ -107,6 +109,7 @@ export async function openPlatform(target: TestDatabase, options: PlatformOption
     sendKey: key.body.data.key,
     request,
     gateway,
+    peers,
     setDown(name, isDown) {
       if (isDown) down.add(name);
       else down.delete(name);
