@@ -9,6 +9,7 @@ import { z } from 'zod';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const QUEUE_DRIVERS = ['memory', 'rabbitmq', 'sqs'] as const;
 const EMAIL_PROVIDERS = ['smtp', 'ses'] as const;
+const TRACE_EXPORTERS = ['none', 'otlp', 'console'] as const;
 
 const optionalString = z
   .string()
@@ -110,6 +111,13 @@ const envSchema = z.object({
   LOCAL_PUSH_SERVICE_PORT: port.default(8090),
   FUNCTIONS: commaList(z.enum(['gateway', 'user', 'template', 'email', 'push'])),
   CACHE_USER_TTL_SECONDS: positiveInt.default(30),
+
+  OTEL_TRACES_EXPORTER: z.enum(TRACE_EXPORTERS).default('none'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().default('http://localhost:4318'),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl,
+  OTEL_EXPORTER_OTLP_HEADERS: commaList(z.string().regex(/^[^=]+=.*$/, 'expected name=value pairs separated by commas')),
+  OTEL_SERVICE_NAME: optionalString,
+  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -187,6 +195,18 @@ export interface Config {
     localServicePort: number;
   };
   cache: { userTtlSeconds: number };
+  tracing: {
+    /** Where finished spans go: nowhere (`none`; trace context is still propagated), an OTLP/HTTP collector, or stdout. */
+    exporter: (typeof TRACE_EXPORTERS)[number];
+    /** Full OTLP/HTTP traces URL (`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, else `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`). */
+    otlpTracesUrl: string;
+    /** Extra headers of every export request (a collector's API key). */
+    otlpHeaders: Record<string, string>;
+    /** `service.name` of the spans; the entry point's function name when unset. */
+    serviceName: string | undefined;
+    /** Share of new traces recorded (0..1); a request that arrives with a trace follows its caller's decision. */
+    sampleRatio: number;
+  };
 }
 
 /** Thrown by {@link loadConfig}; lists every bad variable at once. */
@@ -194,6 +214,15 @@ export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
+  }
+}
+
+/** OTLP header names and values are percent-encoded (W3C baggage style); a stray `%` is kept as written. */
+function decodeHeaderPart(part: string): string {
+  try {
+    return decodeURIComponent(part.trim());
+  } catch {
+    return part.trim();
   }
 }
 
@@ -288,5 +317,17 @@ export function loadConfig(env: Env = process.env): Config {
       localServicePort: e.LOCAL_PUSH_SERVICE_PORT,
     },
     cache: { userTtlSeconds: e.CACHE_USER_TTL_SECONDS },
+    tracing: {
+      exporter: e.OTEL_TRACES_EXPORTER,
+      otlpTracesUrl: e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`,
+      otlpHeaders: Object.fromEntries(
+        e.OTEL_EXPORTER_OTLP_HEADERS.map((pair) => {
+          const at = pair.indexOf('=');
+          return [decodeHeaderPart(pair.slice(0, at)), decodeHeaderPart(pair.slice(at + 1))];
+        }),
+      ),
+      serviceName: e.OTEL_SERVICE_NAME,
+      sampleRatio: e.OTEL_TRACES_SAMPLER_ARG,
+    },
   };
 }

@@ -13,6 +13,17 @@ export function withLogContext<T>(context: LogContext, fn: () => T): T {
   return storage.run({ ...storage.getStore(), ...context }, fn);
 }
 
+/**
+ * Add facts learned halfway through a request (the id of the notification it
+ * accepted) to the lines still to be written for it, the request's own log
+ * line included. Does nothing outside a log context.
+ */
+export function annotateLogContext(facts: LogContext): void {
+  const store = storage.getStore();
+  // every withLogContext run has its own object, so this reaches only the current request or message
+  if (store) Object.assign(store, facts);
+}
+
 export function currentLogContext(): LogContext {
   return storage.getStore() ?? {};
 }

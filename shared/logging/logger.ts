@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { activeSpanContext } from '../tracing/trace-context.js';
 import { currentLogContext } from './context.js';
 
 export type { Logger } from 'pino';
@@ -41,10 +42,22 @@ function errorWithoutQueryParams(err: Error): Record<string, unknown> {
   return out;
 }
 
+/** The log context's ids, plus `trace_id` and `span_id` while a trace is active. */
+function logFacts(): Record<string, string> {
+  const facts: Record<string, string> = { ...currentLogContext() };
+  const span = activeSpanContext();
+  if (span) {
+    facts.trace_id = span.traceId;
+    facts.span_id = span.spanId;
+  }
+  return facts;
+}
+
 /**
  * A pino JSON logger. Every line carries the correlation id (and
  * notification id) of the request or message it was written for, taken from
- * the async context set by the correlation middleware or the consumer.
+ * the async context set by the correlation middleware or the consumer, and
+ * the trace and span ids of the active trace, if any.
  */
 export function createLogger(options: LoggerOptions): Logger {
   return pino(
@@ -53,7 +66,7 @@ export function createLogger(options: LoggerOptions): Logger {
       base: { fn: options.name },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       serializers: { err: errorWithoutQueryParams },
-      mixin: () => ({ ...currentLogContext() }),
+      mixin: logFacts,
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     options.destination,

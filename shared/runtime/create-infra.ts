@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import { createDb, dbOptionsFrom } from '../db/create-db.js';
 import { createLogger } from '../logging/logger.js';
 import { createQueue } from '../queue/create-queue.js';
+import { setupTracing } from '../tracing/setup-tracing.js';
 import { resolveJwtSecret } from './dev-secrets.js';
 import type { Infra } from './function-module.js';
 
@@ -12,9 +13,15 @@ function createCache(config: Config): Cache {
   return config.redisUrl ? createRedisCache({ url: config.redisUrl }) : createMemoryCache();
 }
 
-/** Build the adapters the config names: Postgres or PGlite, Redis or memory, RabbitMQ, SQS or memory. */
+/**
+ * Build the adapters the config names: Postgres or PGlite, Redis or memory,
+ * RabbitMQ, SQS or memory; and tracing (trace context always, spans exported
+ * when `OTEL_TRACES_EXPORTER` says where).
+ */
 export async function createInfra(config: Config, name: string): Promise<Infra & { close(): Promise<void> }> {
+  const tracing = setupTracing({ config: config.tracing, serviceName: name === 'dev' ? 'notification-platform' : name });
   const logger = createLogger({ level: config.logLevel, name });
+  if (tracing.exporting) logger.info({ exporter: config.tracing.exporter, url: config.tracing.otlpTracesUrl }, 'exporting traces');
   const database = await createDb(dbOptionsFrom(config));
   const cache = createCache(config);
   const queue = await createQueue(config, logger);
@@ -29,6 +36,7 @@ export async function createInfra(config: Config, name: string): Promise<Infra &
       await queue.close();
       await cache.close();
       await database.close();
+      await tracing.shutdown();
     },
   };
 }

@@ -1,0 +1,26 @@
+import { context, isSpanContextValid, SpanStatusCode, trace, type Context, type Span, type SpanOptions } from '@opentelemetry/api';
+import { platformTracer } from './tracer.js';
+
+/**
+ * Run `fn` inside a new span, child of `parent`, and end it when `fn`
+ * settles (a throw is recorded on the span and rethrown).
+ *
+ * Cheap when tracing is off: the no-op tracer's span only carries the
+ * parent's context; when there is none to carry, `fn` runs as is, with no
+ * context switch. Callers set attributes only when `span.isRecording()`.
+ */
+export async function withSpan<T>(name: string, options: SpanOptions, parent: Context, fn: (span: Span) => Promise<T>): Promise<T> {
+  const span = platformTracer().startSpan(name, options, parent);
+  if (!span.isRecording() && !isSpanContextValid(span.spanContext())) return fn(span);
+  try {
+    return await context.with(trace.setSpan(parent, span), fn, undefined, span);
+  } catch (error) {
+    if (span.isRecording()) {
+      span.recordException(error instanceof Error ? error : String(error));
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+    }
+    throw error;
+  } finally {
+    span.end();
+  }
+}
