@@ -1,5 +1,6 @@
 import { and, asc, count, desc, eq, inArray, isNull, lte, or, sql, type SQL } from 'drizzle-orm';
 import { bulkInsert, bulkInsertSql, rowsOf } from '../../shared/db/bulk-insert.js';
+import { inList } from '../../shared/db/in-list.js';
 import type { Db } from '../../shared/db/create-db.js';
 import type { StatusMessage } from '../../shared/messages.js';
 import { rankSql, STATUS_RANK, type NotificationStatus } from './notification-status.js';
@@ -38,7 +39,7 @@ export function createNotificationStore(db: Db) {
       return db
         .select()
         .from(notifications)
-        .where(and(eq(notifications.apiKeyId, apiKeyId), inArray(notifications.requestId, requestIds)));
+        .where(and(eq(notifications.apiKeyId, apiKeyId), inList(notifications.requestId, requestIds)));
     },
 
     async suppressedAmong(addresses: string[]): Promise<Set<string>> {
@@ -46,7 +47,7 @@ export function createNotificationStore(db: Db) {
       const rows = await db
         .select({ address: suppressions.address })
         .from(suppressions)
-        .where(inArray(suppressions.address, addresses.map((a) => a.toLowerCase())));
+        .where(inList(suppressions.address, addresses.map((a) => a.toLowerCase())));
       return new Set(rows.map((r) => r.address));
     },
 
@@ -108,7 +109,7 @@ export function createNotificationStore(db: Db) {
       await db.execute(sql`
         with published as (
           update ${outbox} set published_at = now(), leased_until = null
-          where ${inArray(outbox.id, rows.map((r) => r.id))}
+          where ${inList(outbox.id, rows.map((r) => r.id))}
           returning notification_id
         ), moved as (
           update ${notifications} set status = 'queued', status_reason = null, updated_at = now()
@@ -121,7 +122,7 @@ export function createNotificationStore(db: Db) {
     /** After a failed publish: give the rows back at once, for the next try. */
     async releaseLease(rows: OutboxRow[]): Promise<void> {
       if (rows.length === 0) return;
-      await db.update(outbox).set({ leasedUntil: null }).where(inArray(outbox.id, rows.map((r) => r.id)));
+      await db.update(outbox).set({ leasedUntil: null }).where(inList(outbox.id, rows.map((r) => r.id)));
     },
 
     /** Forget outbox rows published more than `olderThanMs` ago. */
@@ -142,7 +143,7 @@ export function createNotificationStore(db: Db) {
       return db.transaction(async (tx) => {
         const ids = [...new Set(reports.map((r) => r.notification_id))];
         const known = new Set(
-          (await tx.select({ id: notifications.id }).from(notifications).where(inArray(notifications.id, ids))).map((r) => r.id),
+          (await tx.select({ id: notifications.id }).from(notifications).where(inList(notifications.id, ids))).map((r) => r.id),
         );
         const mine = reports.filter((r) => known.has(r.notification_id));
         if (mine.length > 0) {
