@@ -62,6 +62,14 @@ interface Item {
   request: IntakeRequest;
 }
 
+interface Lookups {
+  recipients: Map<string, Recipient | null>;
+  templates: Map<string, TemplateVersion | null>;
+  suppressed: Set<string>;
+}
+
+const EMPTY_LOOKUPS: Lookups = { recipients: new Map(), templates: new Map(), suppressed: new Set() };
+
 function errorResult(error: AppError): IntakeResult {
   return {
     status: error.status,
@@ -103,6 +111,27 @@ export function createIntake(deps: IntakeDeps) {
     return new Map(keys.map((key, i) => [key, values[i]!]));
   }
 
+  const templateKey = (item: Item, recipient: Recipient) =>
+    `${item.body.notification_type}\u0000${item.body.template_code}\u0000${recipient.preferences.language}`;
+
+  /** Recipients, their templates (each looked up once per call) and which addresses are suppressed. */
+  async function lookUp(items: Item[]): Promise<Lookups> {
+    const recipients = await lookupAll([...new Set(items.map((i) => i.body.user_id))], (id) => deps.users.getRecipient(id));
+    const templateRequests = new Map<string, [Item, Recipient]>();
+    for (const item of items) {
+      const recipient = recipients.get(item.body.user_id);
+      if (recipient) templateRequests.set(templateKey(item, recipient), [item, recipient]);
+    }
+    const [templates, suppressed] = await Promise.all([
+      lookupAll([...templateRequests.keys()], (key) => {
+        const [item, recipient] = templateRequests.get(key)!;
+        return deps.templates.resolve(item.body.template_code, item.body.notification_type, recipient.preferences.language);
+      }),
+      deps.store.suppressedAmong([...recipients.values()].flatMap((r) => (r ? [r.email.toLowerCase()] : []))),
+    ]);
+    return { recipients, templates, suppressed };
+  }
+
   return {
     async accept(apiKeyId: string, requests: IntakeRequest[]): Promise<IntakeOutcome> {
       const results: IntakeResult[] = new Array(requests.length);
@@ -132,14 +161,26 @@ export function createIntake(deps: IntakeDeps) {
         items.push({ index, body, requestId, hash: canonicalHash(body), request });
       });
 
-      // 2. the key's rate limit covers the whole call
-      const rateLimit = await deps.cache.hit(`rl:key:${apiKeyId}`, deps.limits.perKeyPerMinute, MINUTE, Math.max(1, items.length));
+      // 2. everything that only reads runs at once (one Redis and one or two
+      // Postgres round trips instead of five in a row): the rate limits (the
+      // key's covers the whole call, each recipient's its own items, replays
+      // included), earlier requests under these ids, and the lookups
+      const userIds = [...new Set(items.map((i) => i.body.user_id))];
+      const countOf = new Map<string, number>();
+      for (const item of items) countOf.set(item.body.user_id, (countOf.get(item.body.user_id) ?? 0) + 1);
+      const [rateLimit, userDecisions, existingRows, lookups] = await Promise.all([
+        deps.cache.hit(`rl:key:${apiKeyId}`, deps.limits.perKeyPerMinute, MINUTE, Math.max(1, items.length)),
+        lookupAll(userIds, (userId) => deps.cache.hit(`rl:user:${userId}`, deps.limits.perUserPerMinute, MINUTE, countOf.get(userId)!)),
+        deps.store.findByRequestIds(apiKeyId, [...new Set(items.map((i) => i.requestId))]),
+        lookUp(items).then(
+          (found) => ({ found, error: undefined }),
+          (error: unknown) => ({ found: undefined, error }),
+        ),
+      ]);
       if (!rateLimit.allowed) throw new RateLimitedError(Math.ceil(rateLimit.resetMs / 1000), 'API key rate limit exceeded');
 
       // 3. replays and conflicts of earlier requests; duplicates inside this call wait for the first
-      const existing = new Map(
-        (await deps.store.findByRequestIds(apiKeyId, [...new Set(items.map((i) => i.requestId))])).map((r) => [r.requestId, r]),
-      );
+      const existing = new Map(existingRows.map((r) => [r.requestId, r]));
       const firstOfId = new Map<string, Item>();
       const fresh: Item[] = [];
       const repeats: Item[] = [];
@@ -154,11 +195,6 @@ export function createIntake(deps: IntakeDeps) {
       }
 
       // 4. per-recipient rate limit
-      const perUser = new Map<string, Item[]>();
-      for (const item of fresh) perUser.set(item.body.user_id, [...(perUser.get(item.body.user_id) ?? []), item]);
-      const userDecisions = await lookupAll([...perUser.keys()], (userId) =>
-        deps.cache.hit(`rl:user:${userId}`, deps.limits.perUserPerMinute, MINUTE, perUser.get(userId)!.length),
-      );
       const allowed = fresh.filter((item) => {
         const decision = userDecisions.get(item.body.user_id)!;
         if (decision.allowed) return true;
@@ -168,22 +204,9 @@ export function createIntake(deps: IntakeDeps) {
         return false;
       });
 
-      // 5. recipients and templates, each looked up once per call
-      const recipients = await lookupAll([...new Set(allowed.map((i) => i.body.user_id))], (id) => deps.users.getRecipient(id));
-      const templateKey = (item: Item, recipient: Recipient) =>
-        `${item.body.notification_type}\u0000${item.body.template_code}\u0000${recipient.preferences.language}`;
-      const templateRequests = new Map<string, [Item, Recipient]>();
-      for (const item of allowed) {
-        const recipient = recipients.get(item.body.user_id);
-        if (recipient) templateRequests.set(templateKey(item, recipient), [item, recipient]);
-      }
-      const templates = await lookupAll([...templateRequests.keys()], (key) => {
-        const [item, recipient] = templateRequests.get(key)!;
-        return deps.templates.resolve(item.body.template_code, item.body.notification_type, recipient.preferences.language);
-      });
-      const suppressed = await deps.store.suppressedAmong(
-        [...recipients.values()].flatMap((r) => (r ? [r.email.toLowerCase()] : [])),
-      );
+      // 5. a lookup that failed (user or template function down) fails the call, unless all of it was replays
+      if (allowed.length > 0 && lookups.error !== undefined) throw lookups.error;
+      const { recipients, templates, suppressed } = lookups.found ?? EMPTY_LOOKUPS;
 
       // 6. decide each notification
       const rows: NewNotification[] = [];
