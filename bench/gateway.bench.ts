@@ -26,6 +26,8 @@ export interface BenchRow {
 
 const GATEWAY = 'http://127.0.0.1:8000';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+/** `single` or `batch` runs only that case (with the baseline), e.g. to profile one of them. */
+const ONLY = process.env.BENCH_ONLY;
 
 async function json(method: string, path: string, key: string | null, body?: unknown) {
   const res = await fetch(`${GATEWAY}${path}`, {
@@ -94,9 +96,10 @@ export async function runGatewayBench(env: Record<string, string | undefined> = 
     await drive({ label: 'warm-up bare', url: 'http://127.0.0.1:8099/json', seconds: 2, connections: 16, body: () => JSON.stringify(notification()) });
 
     const bareResult = await drive({ label: 'bare Hono route', url: 'http://127.0.0.1:8099/json', seconds: SECONDS, connections: 32, body: () => JSON.stringify(notification()) });
-    const single = await drive({ label: 'POST /notifications', url: `${GATEWAY}/api/v1/notifications`, seconds: SECONDS, connections: 32, headers: auth, body: () => JSON.stringify(notification()) });
+    const skipped: LoadResult = { requestsPerSecond: 0, latencyP50Ms: 0, latencyP99Ms: 0, non2xx: 0, errors: 0, total: 0 };
+    const single = ONLY === 'batch' ? skipped : await drive({ label: 'POST /notifications', url: `${GATEWAY}/api/v1/notifications`, seconds: SECONDS, connections: 32, headers: auth, body: () => JSON.stringify(notification()) });
     const batchSize = 1000;
-    const batch = await drive({
+    const batch = ONLY === 'single' ? skipped : await drive({
       label: 'POST /notifications/batch',
       url: `${GATEWAY}/api/v1/notifications/batch`,
       seconds: SECONDS,

@@ -8,9 +8,15 @@ export interface Spawned {
   stop(): Promise<void>;
 }
 
-/** Start a TypeScript entry as its own node process (so the load generator never shares its event loop). */
+/**
+ * Start a TypeScript entry as its own node process (so the load generator
+ * never shares its event loop). `BENCH_CPU_PROF=<dir>` writes a V8 CPU
+ * profile of each spawned process there, for chrome://inspect or speedscope.
+ */
 export function spawnTs(entry: string, env: Record<string, string>, label: string): Spawned {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const profileDir = process.env.BENCH_CPU_PROF;
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}/${label}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', entry], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
