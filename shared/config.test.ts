@@ -41,4 +41,30 @@ describe('loadConfig', () => {
         .endpointAllowlist,
     ).toEqual([]);
   });
+
+  it('keeps tracing off by default and reads the OTEL_* settings', () => {
+    expect(loadConfig({}).tracing).toEqual({
+      exporter: 'none',
+      otlpTracesUrl: 'http://localhost:4318/v1/traces',
+      otlpHeaders: {},
+      serviceName: undefined,
+      sampleRatio: 1,
+    });
+    const on = loadConfig({
+      OTEL_TRACES_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://jaeger:4318/v1/traces',
+      OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=abc%3D, tenant = acme',
+      OTEL_SERVICE_NAME: 'gateway-eu',
+      OTEL_TRACES_SAMPLER_ARG: '0.25',
+    }).tracing;
+    expect(on).toEqual({
+      exporter: 'otlp',
+      otlpTracesUrl: 'http://jaeger:4318/v1/traces',
+      otlpHeaders: { 'x-api-key': 'abc=', tenant: 'acme' },
+      serviceName: 'gateway-eu',
+      sampleRatio: 0.25,
+    });
+    expect(() => loadConfig({ OTEL_TRACES_EXPORTER: 'jaeger', OTEL_TRACES_SAMPLER_ARG: '2' })).toThrow(/OTEL_TRACES_EXPORTER[\s\S]*OTEL_TRACES_SAMPLER_ARG/);
+  });
 });
