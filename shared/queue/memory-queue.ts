@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logging/logger.js';
+import { messageTraceHeaders } from '../tracing/message-trace.js';
 import { MAX_PRIORITY, ROUTING_KEYS, retryPolicies, type RetryPolicy, type RoutingKey } from '../messages.js';
 import { createIdleWaiter, createKeyCounters } from './key-counters.js';
 import type { Consumer, DeadLetter, Handler, PublishOptions, Queue } from './queue.js';
@@ -143,7 +144,7 @@ export function createMemoryQueue(options: MemoryQueueOptions): Queue {
     id: randomUUID(),
     key,
     body: JSON.stringify(message),
-    headers: { ...userHeaders(headers) },
+    headers: { ...messageTraceHeaders(message), ...userHeaders(headers) },
     priority: priorityOf(message),
     attempt: 1,
   });

@@ -57,6 +57,18 @@ export function queueContract(name: string, harness: QueueHarness): void {
       expect(seen[0]!.context).toEqual({ correlation_id: sent.correlation_id, notification_id: sent.notification_id });
     });
 
+    it("carries a message's trace context as the traceparent header", async () => {
+      const { queue } = await make();
+      const sent = emailMessage({ traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' });
+      const seen: Delivery[] = [];
+      await queue.consume('email', async (_message, delivery) => (seen.push(delivery), { type: 'done' }));
+
+      await queue.publishMany('email', [sent], { headers: { tenant: 'acme' } });
+
+      await vi.waitFor(() => expect(seen).toHaveLength(1), wait);
+      expect(seen[0]!.headers).toMatchObject({ traceparent: sent.traceparent, tenant: 'acme' });
+    });
+
     it('publishMany delivers every message, and keys do not mix', async () => {
       const { queue } = await make();
       const emails = Array.from({ length: 25 }, () => emailMessage());

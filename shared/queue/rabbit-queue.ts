@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type GetMessage, type Options } from 'amqplib';
 import type { Logger } from '../logging/logger.js';
+import { messageTraceHeaders } from '../tracing/message-trace.js';
 import { ROUTING_KEYS, retryPolicies, type RetryPolicy, type RoutingKey } from '../messages.js';
 import { createIdleWaiter, createKeyCounters } from './key-counters.js';
 import {
@@ -312,7 +313,8 @@ export function createRabbitQueue(options: RabbitQueueOptions): Queue {
 
   const publishOne = (key: RoutingKey, message: object, publishOptions: PublishOptions = {}) => {
     if (closed) return Promise.reject(new QueueUnavailableError('queue is closed'));
-    const headers = { ...userHeaders(publishOptions.headers), [HEADER.attempt]: 1 };
+    // trace context as AMQP headers (`traceparent`), so consumers continue the publisher's trace
+    const headers = { ...messageTraceHeaders(message), ...userHeaders(publishOptions.headers), [HEADER.attempt]: 1 };
     return publishToKey(key, Buffer.from(JSON.stringify(message)), messageProps(message, headers), publishOptions.delayMs);
   };
 

@@ -1,7 +1,10 @@
+import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
 import { AppError } from '../errors.js';
 import { withLogContext } from '../logging/context.js';
 import type { Logger } from '../logging/logger.js';
 import { MESSAGES, nextDelayMs, type MessageOf, type RetryPolicy, type RoutingKey } from '../messages.js';
+import { deliveryTraceContext } from '../tracing/message-trace.js';
+import { withSpan } from '../tracing/with-span.js';
 import type { Delivery, Handler, Outcome } from './queue.js';
 
 /**
@@ -73,9 +76,28 @@ function logFacts(body: unknown): { correlation_id?: string; notification_id?: s
   };
 }
 
+const CONSUMER_SPAN = { kind: SpanKind.CONSUMER };
+const CONSUMER_SPAN_NAME: Record<RoutingKey, string> = { email: 'process email', push: 'process push', status: 'process status' };
+
+function describeSpan<K extends RoutingKey>(span: Span, key: K, message: MessageOf<K>, delivery: Delivery, settlement: Settlement): void {
+  span.setAttributes({
+    'messaging.operation.type': 'process',
+    'messaging.destination.name': key,
+    'messaging.message.id': delivery.id,
+    'messaging.delivery.attempt': delivery.attempt,
+    'notification.id': message.notification_id,
+    'messaging.settlement': settlement.action,
+  });
+  if (message.correlation_id) span.setAttribute('correlation_id', message.correlation_id);
+  if (settlement.action !== 'ack') span.setAttribute('messaging.settlement.reason', settlement.reason);
+  if (settlement.action === 'dead_letter') span.setStatus({ code: SpanStatusCode.ERROR, message: settlement.reason });
+}
+
 /**
  * Validate one delivery, run the handler on it inside the message's log
- * context, and decide its fate. Never throws. Failures are logged here, once.
+ * context and a consumer span (child of the producer's trace context, from
+ * the `traceparent` header or the message), and decide its fate. Never
+ * throws. Failures are logged here, once.
  */
 export async function settle<K extends RoutingKey>(
   key: K,
@@ -93,25 +115,28 @@ export async function settle<K extends RoutingKey>(
   // for deliveries the broker's count is the truth; a status message's `attempt` is the
   // delivery attempt it reports on, not how often the status message itself was delivered
   if (key !== 'status') message.attempt = delivery.attempt;
-  return withLogContext(logFacts(message), async () => {
-    let outcome: Outcome;
-    try {
-      outcome = await handler(message, delivery);
-    } catch (error) {
-      outcome = outcomeOfError(error);
-    }
-    const settlement = decide(outcome, delivery.attempt, deps.policy, (deps.random ?? Math.random)());
-    if (settlement.action === 'retry') {
-      deps.logger.warn(
-        { routing_key: key, message_id: delivery.id, attempt: delivery.attempt, delay_ms: settlement.delayMs, reason: settlement.reason },
-        'queue message will be retried',
-      );
-    } else if (settlement.action === 'dead_letter') {
-      deps.logger.error(
-        { routing_key: key, message_id: delivery.id, attempt: delivery.attempt, reason: settlement.reason },
-        'queue message dead-lettered',
-      );
-    }
-    return settlement;
-  });
+  return withLogContext(logFacts(message), () =>
+    withSpan(CONSUMER_SPAN_NAME[key], CONSUMER_SPAN, deliveryTraceContext(delivery.headers, message), async (span) => {
+      let outcome: Outcome;
+      try {
+        outcome = await handler(message, delivery);
+      } catch (error) {
+        outcome = outcomeOfError(error);
+      }
+      const settlement = decide(outcome, delivery.attempt, deps.policy, (deps.random ?? Math.random)());
+      if (settlement.action === 'retry') {
+        deps.logger.warn(
+          { routing_key: key, message_id: delivery.id, attempt: delivery.attempt, delay_ms: settlement.delayMs, reason: settlement.reason },
+          'queue message will be retried',
+        );
+      } else if (settlement.action === 'dead_letter') {
+        deps.logger.error(
+          { routing_key: key, message_id: delivery.id, attempt: delivery.attempt, reason: settlement.reason },
+          'queue message dead-lettered',
+        );
+      }
+      if (span.isRecording()) describeSpan(span, key, message, delivery, settlement);
+      return settlement;
+    }),
+  );
 }

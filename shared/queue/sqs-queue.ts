@@ -14,6 +14,7 @@ import {
   type MessageAttributeValue,
 } from '@aws-sdk/client-sqs';
 import type { Logger } from '../logging/logger.js';
+import { messageTraceHeaders } from '../tracing/message-trace.js';
 import { ROUTING_KEYS, retryPolicies, type RetryPolicy, type RoutingKey } from '../messages.js';
 import { createIdleWaiter, createKeyCounters } from './key-counters.js';
 import { QueueUnavailableError, type Consumer, type DeadLetter, type Handler, type PublishOptions, type Queue } from './queue.js';
@@ -41,7 +42,10 @@ export interface SqsQueueOptions {
   createQueues?: boolean;
 }
 
-/** SQS allows 10 message attributes; the adapter uses up to 4 of them (routing key, and reason, time, attempt on dead letters). */
+/**
+ * SQS allows 10 message attributes; the adapter uses up to 4 of them (routing key, and reason, time, attempt on
+ * dead letters). The trace context (`traceparent`, `tracestate`) takes what the caller's headers leave of these 6.
+ */
 export const MAX_SQS_HEADERS = 6;
 const MAX_BATCH = 10;
 // SendMessageBatch refuses more than 256 KiB in all; leave room for attributes
@@ -177,7 +181,11 @@ export function createSqsQueue(options: SqsQueueOptions): Queue {
     if (Object.keys(headers).length > MAX_SQS_HEADERS) throw new RangeError(`SQS carries at most ${MAX_SQS_HEADERS} headers`);
     const delaySeconds = Math.ceil((publishOptions.delayMs ?? 0) / 1000);
     if (delaySeconds > MAX_DELAY_SECONDS) throw new RangeError(`SQS delays a message at most ${MAX_DELAY_SECONDS} s`);
-    return { body: JSON.stringify(message), attributes: toAttributes({ ...headers, [HEADER.key]: key }), delaySeconds };
+    // trace context rides along as attributes while there is room (the body keeps a delivery's own `traceparent` anyway)
+    const room = MAX_SQS_HEADERS - Object.keys(headers).length;
+    const traceHeaders = room > 0 ? messageTraceHeaders(message) : undefined;
+    if (traceHeaders && room < 2) delete traceHeaders.tracestate;
+    return { body: JSON.stringify(message), attributes: toAttributes({ ...traceHeaders, ...headers, [HEADER.key]: key }), delaySeconds };
   };
 
   /** SendMessageBatch in chunks; entries SQS refused are retried once, then the publish fails loudly. */
