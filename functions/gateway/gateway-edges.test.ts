@@ -79,3 +79,29 @@ describe('gateway when the user or template function is down', () => {
       .toBe(404);
   });
 });
+
+describe('gateway replays while a lookup fails', () => {
+  let kit: PlatformKit;
+  beforeAll(async () => {
+    // recipients are reused for one second, so the outage below reaches the lookup
+    kit = await openPlatform(pglite!, { env: { CACHE_USER_TTL_SECONDS: '1' } });
+  });
+  afterAll(() => kit.close());
+
+  it('answers a replay with its original response while the user function is down, and a new request with 503', async () => {
+    const user = await kit.createUser();
+    const body = { notification_type: 'email', user_id: user.id, template_code: 'kit_welcome', variables: { name: 'Ada' }, request_id: randomUUID() };
+    const first = await kit.request('POST', '/api/v1/notifications', { auth: kit.sendKey, body });
+    expect(first.status).toBe(202);
+
+    kit.setDown('user', true);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const replay = await kit.request('POST', '/api/v1/notifications', { auth: kit.sendKey, body });
+    expect(replay.status).toBe(202);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.body.data.notification_id).toBe(first.body.data.notification_id);
+    const fresh = await kit.request('POST', '/api/v1/notifications', { auth: kit.sendKey, body: { ...body, request_id: randomUUID() } });
+    expect(fresh.status).toBe(503);
+    kit.setDown('user', false);
+  });
+});
