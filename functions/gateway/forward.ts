@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import type { Fetcher } from '../../shared/clients/fetcher.js';
 import { ServiceUnavailableError } from '../../shared/errors.js';
 import type { AppEnv } from '../../shared/http/app-env.js';
+import { activeTraceparent } from '../../shared/tracing/trace-context.js';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) are for one connection, never forwarded. */
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host', 'content-length'];
@@ -9,7 +10,8 @@ const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-en
 /**
  * Forward the request as it came (method, path, query, headers, body) to
  * the function that owns the route, and its answer back unchanged: the
- * gateway is the one public base URL. The correlation id travels along.
+ * gateway is the one public base URL. The correlation id and the trace
+ * context travel along.
  */
 export function forwardTo(upstream: Fetcher, name: string) {
   return async function forward(c: Context<AppEnv>): Promise<Response> {
@@ -17,6 +19,9 @@ export function forwardTo(upstream: Fetcher, name: string) {
     const headers = new Headers(c.req.raw.headers);
     for (const h of HOP_BY_HOP) headers.delete(h);
     headers.set('x-correlation-id', c.var.correlationId);
+    // the owner continues the gateway's span, not the caller's
+    const traceparent = activeTraceparent();
+    if (traceparent) headers.set('traceparent', traceparent);
     const hasBody = !['GET', 'HEAD'].includes(c.req.method);
     const body = hasBody ? await c.req.arrayBuffer() : undefined;
     let response: Response;

@@ -6,6 +6,8 @@ import { ok, okPage, pageMeta } from '../../shared/envelope.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../shared/errors.js';
 import type { AppEnv } from '../../shared/http/app-env.js';
 import { validate } from '../../shared/http/validate.js';
+import { annotateLogContext } from '../../shared/logging/context.js';
+import { activeTraceparent } from '../../shared/tracing/trace-context.js';
 import type { GatewayAppDeps } from './gateway-deps.js';
 import type { IntakeOutcome } from './intake.js';
 import { batchBody, listNotificationsQuery, notificationIdParam } from './notification.schemas.js';
@@ -42,20 +44,24 @@ export function createNotificationsRoutes(deps: GatewayAppDeps): Hono<AppEnv> {
       body: await c.req.json().catch(() => undefined),
       idempotencyKey: c.req.header('idempotency-key') || undefined,
       correlationId: c.var.correlationId,
-      traceparent: c.req.header('traceparent'),
+      // the request's span (or the caller's context, tracing off): workers continue this trace
+      traceparent: activeTraceparent(),
     });
     setRateLimitHeaders(c, outcome);
     const [result] = outcome.results;
     if (result!.error) throw result!.error;
+    const notificationId = (result!.body as { data?: { notification_id?: string } }).data?.notification_id;
+    if (notificationId) annotateLogContext({ notification_id: notificationId });
     if (result!.replayed) c.header('Idempotent-Replayed', 'true');
     return c.json(result!.body as object, result!.status as 200 | 202);
   });
 
   routes.post('/batch', sender, validate('json', batchBody), async (c) => {
     const { notifications } = c.req.valid('json');
+    const traceparent = activeTraceparent();
     const outcome = await deps.intake.accept(
       keyIdOf(c),
-      notifications.map((body) => ({ body, correlationId: c.var.correlationId, traceparent: c.req.header('traceparent') })),
+      notifications.map((body) => ({ body, correlationId: c.var.correlationId, traceparent })),
     );
     setRateLimitHeaders(c, outcome);
     const items = outcome.results.map((r, index) => ({

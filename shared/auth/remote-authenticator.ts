@@ -4,6 +4,8 @@ import { createLocalMemo } from '../cache/local-memo.js';
 import { getJson, setJson } from '../cache/cache.js';
 import type { Fetcher } from '../clients/fetcher.js';
 import { ServiceUnavailableError } from '../errors.js';
+import { currentLogContext } from '../logging/context.js';
+import { injectTraceContext } from '../tracing/trace-context.js';
 import type { Authenticator } from './authenticator.js';
 import type { Principal } from './principal.js';
 
@@ -41,11 +43,16 @@ export function createRemoteAuthenticator(options: RemoteAuthenticatorOptions): 
     const cached = await getJson<{ principal: Principal | null }>(options.cache, key);
     if (cached) return cached.principal;
     let res: Response;
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    // the user function's log lines and spans for this check join the request that needed it
+    const correlationId = currentLogContext().correlation_id;
+    if (correlationId) headers['x-correlation-id'] = correlationId;
+    injectTraceContext(headers);
     try {
       res = await options.userFetcher(
         new Request(`http://user${INTROSPECT_PATH}`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers,
           body: JSON.stringify({ credential }),
         }),
       );

@@ -9,6 +9,7 @@ import { correlationId } from './correlation-id.js';
 import { mountHealth, type ReadinessCheck } from './health.js';
 import { limitBody, requireJsonBody } from './json-body.js';
 import { requestLog } from './request-log.js';
+import { traceRequests } from './trace-requests.js';
 
 export interface BaseAppOptions {
   /** Function name, shown by the health routes. */
@@ -28,7 +29,8 @@ export interface BaseAppOptions {
 }
 
 /**
- * The Hono app every function starts from: correlation ids, request logs,
+ * The Hono app every function starts from: correlation ids, W3C trace
+ * context (a server span per request when tracing is on), request logs,
  * body limit (413), JSON-only bodies (415, 400), health routes, 404 for
  * unknown routes and the one error handler. Paths match with or without a
  * trailing slash.
@@ -37,6 +39,7 @@ export function createBaseApp(options: BaseAppOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>({ strict: false });
   if (options.metrics) mountMetrics(app, options.metrics);
   app.use('*', correlationId());
+  app.use('*', traceRequests());
   app.use('*', requestLog(options.logger));
   app.use('*', limitBody(options.bodyLimitBytes, options.largerBodyLimits));
   app.use('*', requireJsonBody({ exempt: options.nonJsonBodyPaths ?? [] }));
