@@ -8,6 +8,7 @@ import type { Mailer } from './mailer.js';
 import { createSendRateLimiter } from './send-rate-limiter.js';
 import { createSesMailer } from './ses-mailer.js';
 import { createSmtpMailer } from './smtp-mailer.js';
+import { withMailTracing } from './traced-mailer.js';
 
 /** Where the dev runner's mail catcher listens when SMTP_HOST is unset. */
 export const LOCAL_CATCHER = { host: '127.0.0.1', port: 1025 } as const;
@@ -30,7 +31,7 @@ export function createProviderMailers(config: Config, deps: { cache: Cache; logg
   const problems: string[] = [];
   const providers: GuardedMailer[] = [];
   const guard = (mailer: Mailer, perSecond: number) =>
-    guardMailer(mailer, {
+    guardMailer(withMailTracing(mailer), {
       logger: deps.logger,
       limiter: createSendRateLimiter({ cache: deps.cache, key: `email:rate:${mailer.name}`, perSecond }),
       volumeThreshold: email.breaker.volumeThreshold,

@@ -20,6 +20,7 @@ import { withOriginBreakers } from './origin-breakers.js';
 import type { PushSender } from './push-sender.js';
 import { withPushMetrics } from './push-metrics.js';
 import { createPushSenderRouter } from './push-sender-router.js';
+import { withPushTracing } from './traced-push-sender.js';
 import { resolveVapidIdentity } from './vapid-keys.js';
 import { createWebPushSender } from './web-push-sender.js';
 
@@ -59,10 +60,12 @@ export const pushFunction: FunctionModule = {
     const providerMetrics = createProviderMetrics(metrics);
     const sender = withPushMetrics(
       withOriginBreakers(
-        createPushSenderRouter({
-          webPush: createWebPushSender({ vapid, timeoutMs: config.push.requestTimeoutMs, ...(ca && { extraCaPem: ca }) }),
-          fcm: createFcm(config, logger),
-        }),
+        withPushTracing(
+          createPushSenderRouter({
+            webPush: createWebPushSender({ vapid, timeoutMs: config.push.requestTimeoutMs, ...(ca && { extraCaPem: ca }) }),
+            fcm: createFcm(config, logger),
+          }),
+        ),
         { logger, metrics: providerMetrics },
       ),
       providerMetrics,
