@@ -132,6 +132,7 @@ describe('the Dockerfile CMD, with compose environment, against local services',
     const dir = imageOf('api-gateway').dir;
     expect(existsSync(join(dir, 'dist/scripts/db-migrate.js'))).toBe(true);
     expect(existsSync(join(dir, 'dist/functions/user/migrations'))).toBe(true);
+    expect(existsSync(join(dir, 'dist/functions/gateway/dashboard/index.html')), 'the dashboard page rides along').toBe(true);
     expect(existsSync(join(dir, 'node_modules/hono'))).toBe(true);
     expect(existsSync(join(dir, 'node_modules/vitest')), 'dev dependencies stay out of the image').toBe(false);
     expect(existsSync(join(dir, 'dist/infra')), '.dockerignore keeps infra/ out of the build').toBe(false);
@@ -171,6 +172,23 @@ describe('the Dockerfile CMD, with compose environment, against local services',
       expect(health.status).toBe(200);
     }, 45_000);
   }
+
+  it('api-gateway serves /dashboard, /docs and /metrics, and the dashboard API takes the ADMIN_API_KEY', async () => {
+    const base = `http://127.0.0.1:${ports.get('api-gateway')}`;
+    const page = await fetch(`${base}/dashboard`);
+    const script = await fetch(`${base}/dashboard/dashboard.js`);
+    const docs = await fetch(`${base}/docs`);
+    const metrics = await fetch(`${base}/metrics`);
+    const overview = await fetch(`${base}/api/v1/admin/overview`, { headers: { authorization: `Bearer ${COMPOSE_VARS.ADMIN_API_KEY}` } });
+
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('/dashboard/dashboard.js');
+    expect(script.status).toBe(200);
+    expect(docs.status).toBe(200);
+    expect(await metrics.text()).toContain('http_request_duration_seconds');
+    expect(overview.status, await overview.clone().text()).toBe(200);
+    expect(((await overview.json()) as { data: { queue: { dead_letter_depth: number } } }).data.queue.dead_letter_depth).toEqual(expect.any(Number));
+  });
 
   it('stops every function cleanly on SIGTERM (exit code 0), dependants first', async () => {
     for (const service of [...running.keys()].reverse()) {
