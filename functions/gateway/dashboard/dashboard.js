@@ -136,8 +136,8 @@ function lineChart(node, times, series, { integer = false, emptyText = 'No data 
     node.append(svg('text', { class: 'axis-label', x: pad.left - 6, y: y(value) + 3, 'text-anchor': 'end' }, fmt.format(Number(value.toFixed(2)))));
   }
   if (times.length > 0) {
-    for (const i of [0, Math.floor((times.length - 1) / 2), times.length - 1]) {
-      const anchor = i === 0 ? 'start' : i === times.length - 1 ? 'end' : 'middle';
+    for (const i of new Set([0, Math.floor((times.length - 1) / 2), times.length - 1])) {
+      const anchor = i === times.length - 1 ? 'end' : i === 0 ? 'start' : 'middle';
       node.append(svg('text', { class: 'axis-label', x: x(i), y: height - 6, 'text-anchor': anchor }, timeOf(times[i])));
     }
   }
@@ -145,19 +145,18 @@ function lineChart(node, times, series, { integer = false, emptyText = 'No data 
     node.append(svg('text', { class: 'empty-label', x: pad.left + plotW / 2, y: pad.top + plotH / 2, 'text-anchor': 'middle' }, emptyText));
     return;
   }
+  const present = (v) => v !== null && v !== undefined;
   for (const s of series) {
     let path = '';
     let area = '';
-    let pen = false;
     s.values.forEach((v, i) => {
-      if (v === null || v === undefined) {
-        pen = false;
-        return;
-      }
-      path += `${pen ? 'L' : 'M'}${x(i).toFixed(1)},${y(v).toFixed(1)}`;
-      pen = true;
+      if (!present(v)) return;
+      const joined = i > 0 && present(s.values[i - 1]);
+      path += `${joined ? 'L' : 'M'}${x(i).toFixed(1)},${y(v).toFixed(1)}`;
+      // a point with no neighbour draws no line: mark it
+      if (!joined && !present(s.values[i + 1])) node.append(svg('circle', { cx: x(i), cy: y(v), r: 2.5, fill: s.color }));
     });
-    if (s.fill && s.values.every((v) => v !== null && v !== undefined)) {
+    if (s.fill && s.values.every(present)) {
       area = `${path}L${x(s.values.length - 1).toFixed(1)},${y(0)}L${x(0).toFixed(1)},${y(0)}Z`;
       node.append(svg('path', { class: 'area', d: area, fill: s.color }));
     }
