@@ -48,9 +48,37 @@ export async function createDb(options: DbOptions): Promise<Database> {
   return options.databaseUrl ? createPostgresDb(options.databaseUrl, options.poolSize ?? 10) : createPgliteDb(options.pgliteDir);
 }
 
+type Sql = postgres.Sql;
+
+/**
+ * The driver with every query prepared. Drizzle runs its queries unprepared,
+ * and postgres.js then asks the server for the parameter types before it can
+ * bind: two round trips per query. Prepared, a statement is parsed once per
+ * connection and each run is one round trip. Statement texts stay few (a list
+ * is one jsonb parameter, see `in-list.ts`), so the driver's per-connection
+ * statement cache stays small. Transactions get the same treatment.
+ */
+function preparing(client: Sql): Sql {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      if (property === 'unsafe') {
+        return (query: string, parameters?: unknown[], options?: object) =>
+          target.unsafe(query, parameters as never, { ...options, prepare: true });
+      }
+      if (property === 'begin') {
+        return (...args: unknown[]) => {
+          const run = args.pop() as (tx: Sql) => unknown;
+          return (target.begin as (...a: unknown[]) => unknown)(...args, (tx: Sql) => run(preparing(tx)));
+        };
+      }
+      return Reflect.get(target, property, receiver);
+    },
+  });
+}
+
 function createPostgresDb(url: string, poolSize: number): Database {
   const client = postgres(url, { max: poolSize, onnotice: () => {} });
-  const db = drizzlePostgres(client) as unknown as Db;
+  const db = drizzlePostgres(preparing(client)) as unknown as Db;
   return {
     db,
     kind: 'postgres',
