@@ -87,12 +87,13 @@ function missingVariables(template: TemplateVersion, variables: Record<string, u
 }
 
 /**
- * Notification intake, for one request or a batch: validate, rate-limit,
- * dedupe on the request id per API key (the unique index is the truth),
- * look up user and template (cached clients), apply preferences and the
- * suppression list, then write notifications and outbox rows in one
- * transaction. Nothing is published here: the outbox relay does that, so a
- * broker outage never fails an intake.
+ * Notification intake, for one request or a batch: validate; rate-limit and
+ * look up user, template and suppression list at once (cached clients);
+ * apply preferences; then write notifications and outbox rows in one
+ * statement, where the unique index on (API key, request id) turns a repeated
+ * request id into a replay of what is stored (or a 409 for a different body).
+ * Nothing is published here: the outbox relay does that, so a broker outage
+ * never fails an intake.
  */
 export function createIntake(deps: IntakeDeps) {
   function replayOf(row: NotificationRow, item: Item): IntakeResult {
@@ -109,6 +110,12 @@ export function createIntake(deps: IntakeDeps) {
   async function lookupAll<K, V>(keys: K[], load: (key: K) => Promise<V>): Promise<Map<K, V>> {
     const values = await Promise.all(keys.map(load));
     return new Map(keys.map((key, i) => [key, values[i]!]));
+  }
+
+  /** Notifications this key already accepted under these items' request ids, by request id. */
+  async function earlierRequests(apiKeyId: string, of: Item[]): Promise<Map<string, NotificationRow>> {
+    const rows = await deps.store.findByRequestIds(apiKeyId, [...new Set(of.map((i) => i.requestId))]);
+    return new Map(rows.map((r) => [r.requestId, r]));
   }
 
   const templateKey = (item: Item, recipient: Recipient) =>
@@ -161,17 +168,17 @@ export function createIntake(deps: IntakeDeps) {
         items.push({ index, body, requestId, hash: canonicalHash(body), request });
       });
 
-      // 2. everything that only reads runs at once (one Redis and one or two
-      // Postgres round trips instead of five in a row): the rate limits (the
-      // key's covers the whole call, each recipient's its own items, replays
-      // included), earlier requests under these ids, and the lookups
+      // 2. everything that only reads runs at once (one Redis and one Postgres
+      // round trip instead of several in a row): the rate limits (the key's
+      // covers the whole call, each recipient's its own items, replays
+      // included) and the lookups. Earlier requests under these ids are not
+      // looked up first: the unique index finds them at insert (step 7).
       const userIds = [...new Set(items.map((i) => i.body.user_id))];
       const countOf = new Map<string, number>();
       for (const item of items) countOf.set(item.body.user_id, (countOf.get(item.body.user_id) ?? 0) + 1);
-      const [rateLimit, userDecisions, existingRows, lookups] = await Promise.all([
+      const [rateLimit, userDecisions, lookups] = await Promise.all([
         deps.cache.hit(`rl:key:${apiKeyId}`, deps.limits.perKeyPerMinute, MINUTE, Math.max(1, items.length)),
         lookupAll(userIds, (userId) => deps.cache.hit(`rl:user:${userId}`, deps.limits.perUserPerMinute, MINUTE, countOf.get(userId)!)),
-        deps.store.findByRequestIds(apiKeyId, [...new Set(items.map((i) => i.requestId))]),
         lookUp(items).then(
           (found) => ({ found, error: undefined }),
           (error: unknown) => ({ found: undefined, error }),
@@ -179,15 +186,12 @@ export function createIntake(deps: IntakeDeps) {
       ]);
       if (!rateLimit.allowed) throw new RateLimitedError(Math.ceil(rateLimit.resetMs / 1000), 'API key rate limit exceeded');
 
-      // 3. replays and conflicts of earlier requests; duplicates inside this call wait for the first
-      const existing = new Map(existingRows.map((r) => [r.requestId, r]));
+      // 3. duplicates inside this call wait for the first
       const firstOfId = new Map<string, Item>();
       const fresh: Item[] = [];
       const repeats: Item[] = [];
       for (const item of items) {
-        const row = existing.get(item.requestId);
-        if (row) results[item.index] = replayOf(row, item);
-        else if (firstOfId.has(item.requestId)) repeats.push(item);
+        if (firstOfId.has(item.requestId)) repeats.push(item);
         else {
           firstOfId.set(item.requestId, item);
           fresh.push(item);
@@ -195,7 +199,7 @@ export function createIntake(deps: IntakeDeps) {
       }
 
       // 4. per-recipient rate limit
-      const allowed = fresh.filter((item) => {
+      let allowed = fresh.filter((item) => {
         const decision = userDecisions.get(item.body.user_id)!;
         if (decision.allowed) return true;
         results[item.index] = errorResult(
@@ -205,13 +209,17 @@ export function createIntake(deps: IntakeDeps) {
       });
 
       // 5. a lookup that failed (user or template function down) fails the call, unless all of it was replays
-      if (allowed.length > 0 && lookups.error !== undefined) throw lookups.error;
+      if (lookups.error !== undefined && allowed.length > 0) {
+        const earlier = await earlierRequests(apiKeyId, allowed);
+        if (allowed.some((item) => !earlier.has(item.requestId))) throw lookups.error;
+        for (const item of allowed) results[item.index] = replayOf(earlier.get(item.requestId)!, item);
+        allowed = [];
+      }
       const { recipients, templates, suppressed } = lookups.found ?? EMPTY_LOOKUPS;
 
       // 6. decide each notification
       const rows: NewNotification[] = [];
       const outboxRows: NewOutboxRow[] = [];
-      const accepted: Item[] = [];
       for (const item of allowed) {
         const { body } = item;
         const recipient = recipients.get(body.user_id);
@@ -314,21 +322,23 @@ export function createIntake(deps: IntakeDeps) {
           });
         }
         results[item.index] = { status: response.status, body: response.body, replayed: false };
-        accepted.push(item);
       }
 
-      // 7. one transaction; a concurrent twin that won the unique index turns ours into a replay
+      // 7. one statement; a request id this key already used (an earlier
+      // request, or a concurrent twin that won the unique index) is not
+      // inserted, and answers as a replay of what is stored
       const inserted = await deps.store.insertAccepted(rows, outboxRows);
-      const lost = rows.filter((r) => !inserted.has(r.id!));
-      const settleLater = [...repeats, ...accepted.filter((item) => lost.some((r) => r.requestId === item.requestId))];
+      const repeatSet = new Set(repeats);
+      const insertedRequestIds = new Set(rows.filter((r) => inserted.has(r.id!)).map((r) => r.requestId));
+      const settleLater = items.filter(
+        (item) => (repeatSet.has(item) || !insertedRequestIds.has(item.requestId)) && !results[item.index]?.replayed,
+      );
       if (settleLater.length > 0) {
-        const winners = new Map(
-          (await deps.store.findByRequestIds(apiKeyId, [...new Set(settleLater.map((i) => i.requestId))])).map((r) => [r.requestId, r]),
-        );
+        const earlier = await earlierRequests(apiKeyId, settleLater);
         for (const item of settleLater) {
-          const row = winners.get(item.requestId);
+          const row = earlier.get(item.requestId);
           if (row) results[item.index] = replayOf(row, item);
-          // the twin failed validation or lookups: this one failed the same way
+          // the twin failed rate limits or lookups: this one failed the same way
           else results[item.index] ??= results[firstOfId.get(item.requestId)!.index]!;
         }
       }
