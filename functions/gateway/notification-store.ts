@@ -82,11 +82,7 @@ export function createNotificationStore(db: Db) {
         .select({ id: outbox.id })
         .from(outbox)
         .where(
-          and(
-            isNull(outbox.publishedAt),
-            lte(outbox.availableAt, sql`now()`),
-            or(isNull(outbox.leasedUntil), lte(outbox.leasedUntil, sql`now()`)),
-          ),
+          and(lte(outbox.availableAt, sql`now()`), or(isNull(outbox.leasedUntil), lte(outbox.leasedUntil, sql`now()`))),
         )
         .orderBy(asc(outbox.availableAt), asc(outbox.id))
         .limit(limit)
@@ -100,15 +96,16 @@ export function createNotificationStore(db: Db) {
     },
 
     /**
-     * After a publish: mark the rows published, their notifications `queued`
-     * and the timeline, in one statement. `publishedAt` is when the publish
-     * started, so the timeline's `queued` comes before what the workers report.
+     * After a publish: delete the rows, move their notifications to `queued`
+     * and add it to the timeline, in one statement. `publishedAt` is when the
+     * publish started, so the timeline's `queued` comes before what the
+     * workers report.
      */
     async markPublished(rows: OutboxRow[], publishedAt: Date = new Date()): Promise<void> {
       if (rows.length === 0) return;
       await db.execute(sql`
         with published as (
-          update ${outbox} set published_at = now(), leased_until = null
+          delete from ${outbox}
           where ${inList(outbox.id, rows.map((r) => r.id))}
           returning notification_id
         ), moved as (
@@ -123,13 +120,6 @@ export function createNotificationStore(db: Db) {
     async releaseLease(rows: OutboxRow[]): Promise<void> {
       if (rows.length === 0) return;
       await db.update(outbox).set({ leasedUntil: null }).where(inList(outbox.id, rows.map((r) => r.id)));
-    },
-
-    /** Forget outbox rows published more than `olderThanMs` ago. */
-    async prunePublished(olderThanMs: number): Promise<void> {
-      await db
-        .delete(outbox)
-        .where(sql`${outbox.publishedAt} < now() - make_interval(secs => ${olderThanMs / 1000})`);
     },
 
     /**
@@ -241,7 +231,6 @@ export function createNotificationStore(db: Db) {
           .where(
             and(
               eq(outbox.notificationId, id),
-              isNull(outbox.publishedAt),
               or(isNull(outbox.leasedUntil), lte(outbox.leasedUntil, sql`now()`)),
             ),
           )

@@ -29,10 +29,8 @@ export interface OutboxRelay {
   drain(): Promise<number>;
 }
 
-const PRUNE_EVERY_MS = 60_000;
 /** Longer than a publish can take (the queue's own publish timeout), so a live relay keeps its rows. */
 const DEFAULT_LEASE_MS = 60_000;
-const KEEP_PUBLISHED_MS = 60 * 60_000;
 
 /**
  * Publishes outbox rows to the queue and marks them, batch by batch. Several
@@ -55,7 +53,6 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
   let nudged = false;
-  let lastPrune = 0;
 
   async function publish(rows: OutboxRow[]): Promise<void> {
     const email = rows.filter((r) => r.routingKey === 'email').map((r) => r.payload as MessageInput<'email'>);
@@ -78,12 +75,7 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
       }
       await deps.store.markPublished(rows, publishedAt);
     }
-    const n = rows.length;
-    if (Date.now() - lastPrune > PRUNE_EVERY_MS) {
-      lastPrune = Date.now();
-      await deps.store.prunePublished(KEEP_PUBLISHED_MS);
-    }
-    return n;
+    return rows.length;
   }
 
   const sleep = (ms: number) =>

@@ -1,4 +1,3 @@
-import { sql } from 'drizzle-orm';
 import { bigserial, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 /** Tables owned by the gateway. No other function reads them. */
@@ -33,7 +32,6 @@ export const notifications = pgTable(
   (t) => [
     uniqueIndex('notifications_api_key_request_key').on(t.apiKeyId, t.requestId),
     index('notifications_user_created_idx').on(t.userId, t.createdAt),
-    index('notifications_status_created_idx').on(t.status, t.createdAt),
     index('notifications_created_idx').on(t.createdAt),
   ],
 );
@@ -63,7 +61,11 @@ export const notificationEvents = pgTable(
   ],
 );
 
-/** Transactional outbox: written with the notification, published by the relay. */
+/**
+ * Transactional outbox: written with the notification, published by the
+ * relay, deleted once published (the notification's `queued` event keeps the
+ * record). Only rows still to publish live here.
+ */
 export const outbox = pgTable(
   'outbox',
   {
@@ -73,15 +75,12 @@ export const outbox = pgTable(
     payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
     /** Not published before this (scheduled sends). */
     availableAt: timestamp('available_at', { withTimezone: true }).notNull().defaultNow(),
-    publishedAt: timestamp('published_at', { withTimezone: true }),
     /** A relay holds the row until then while it publishes; an expired lease lets another relay take it. */
     leasedUntil: timestamp('leased_until', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
-    index('outbox_pending_idx')
-      .on(t.availableAt, t.id)
-      .where(sql`${t.publishedAt} is null`),
+    index('outbox_due_idx').on(t.availableAt, t.id),
     index('outbox_notification_idx').on(t.notificationId),
   ],
 );
