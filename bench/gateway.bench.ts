@@ -8,7 +8,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import amqplib from 'amqplib';
 import postgres from 'postgres';
+import { ROUTING_KEYS } from '../shared/messages.js';
+import { rabbitTopology } from '../shared/queue/rabbit-queue.js';
 import { drive, type LoadResult } from './lib/load.js';
 import { spawnTs, waitForOk } from './lib/processes.js';
 
@@ -51,6 +54,8 @@ export async function runGatewayBench(env: Record<string, string | undefined> = 
   const dbUrl = new URL(DATABASE_URL);
   dbUrl.pathname = `/${dbName}`;
 
+  // queues of its own too (nothing consumes them here), deleted at the end
+  const queuePrefix = `${dbName}.`;
   const adminKey = `bench-admin-${randomBytes(16).toString('hex')}`;
   const system = spawnTs(
     'scripts/start.ts',
@@ -58,6 +63,7 @@ export async function runGatewayBench(env: Record<string, string | undefined> = 
       DATABASE_URL: dbUrl.toString(),
       REDIS_URL,
       AMQP_URL,
+      AMQP_QUEUE_PREFIX: queuePrefix,
       ADMIN_API_KEY: adminKey,
       JWT_SECRET: randomBytes(32).toString('hex'),
       DATA_DIR: mkdtempSync(join(tmpdir(), 'bench-')),
@@ -143,6 +149,21 @@ export async function runGatewayBench(env: Record<string, string | undefined> = 
     await Promise.all([system.stop(), bare.stop()]);
     await admin.unsafe(`drop database if exists ${dbName} with (force)`);
     await admin.end();
+    await deleteTopology(AMQP_URL, queuePrefix);
+  }
+}
+
+async function deleteTopology(url: string, prefix: string): Promise<void> {
+  const names = rabbitTopology(prefix);
+  const connection = await amqplib.connect(url);
+  try {
+    const channel = await connection.createChannel();
+    for (const key of ROUTING_KEYS) await channel.deleteQueue(names.queue(key));
+    await channel.deleteQueue(names.failedQueue);
+    await channel.deleteExchange(names.exchange);
+    await channel.deleteExchange(names.deadLetterExchange);
+  } finally {
+    await connection.close();
   }
 }
 

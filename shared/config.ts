@@ -48,6 +48,7 @@ const envSchema = z.object({
   REDIS_URL: optionalUrl,
   QUEUE_DRIVER: z.enum(QUEUE_DRIVERS).optional(),
   AMQP_URL: optionalUrl,
+  AMQP_QUEUE_PREFIX: z.string().default(''),
   SQS_ENDPOINT: optionalUrl,
   SQS_QUEUE_PREFIX: z.string().default(''),
   SQS_CREATE_QUEUES: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
@@ -140,6 +141,8 @@ export interface Config {
   queue: {
     driver: (typeof QUEUE_DRIVERS)[number];
     amqpUrl: string | undefined;
+    /** Prefix of every RabbitMQ exchange and queue name, so several deployments share one vhost. */
+    amqpQueuePrefix: string;
     sqsEndpoint: string | undefined;
     sqsQueuePrefix: string;
     /** Create the SQS queues at start (off where infrastructure code owns them). */
@@ -261,6 +264,7 @@ export function loadConfig(env: Env = process.env): Config {
     queue: {
       driver: e.QUEUE_DRIVER ?? (e.AMQP_URL ? 'rabbitmq' : 'memory'),
       amqpUrl: e.AMQP_URL,
+      amqpQueuePrefix: e.AMQP_QUEUE_PREFIX,
       sqsEndpoint: e.SQS_ENDPOINT,
       sqsQueuePrefix: e.SQS_QUEUE_PREFIX,
       sqsCreateQueues: e.SQS_CREATE_QUEUES,

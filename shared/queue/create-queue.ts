@@ -21,7 +21,7 @@ export async function createQueue(config: Config, logger: Logger): Promise<Queue
     case 'rabbitmq': {
       if (!settings.amqpUrl) throw new Error('QUEUE_DRIVER=rabbitmq needs AMQP_URL');
       const { createRabbitQueue } = await import('./rabbit-queue.js');
-      return createRabbitQueue({ url: settings.amqpUrl, logger });
+      return createRabbitQueue({ url: settings.amqpUrl, prefix: settings.amqpQueuePrefix, logger });
     }
     case 'sqs': {
       const { createSqsQueue } = await import('./sqs-queue.js');

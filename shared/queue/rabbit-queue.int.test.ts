@@ -4,7 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import amqp from 'amqplib';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { loadConfig } from '../config.js';
 import { createLogger } from '../logging/logger.js';
+import { createQueue } from './create-queue.js';
 import { queueContract } from './queue.contract.js';
 import { createRabbitQueue, delayLevelMs, rabbitTopology } from './rabbit-queue.js';
 import { emailMessage } from './testing/fixtures.js';
@@ -52,6 +54,20 @@ describe('rabbitmq queue', () => {
     expect(delayLevelMs(1_000)).toBeGreaterThanOrEqual(1_000);
     const levels = new Set(Array.from({ length: 1_000 }, (_, i) => delayLevelMs(1_000 + i * 9)));
     expect(levels.size).toBeLessThanOrEqual(12);
+  });
+
+  it('takes its prefix from AMQP_QUEUE_PREFIX', async () => {
+    const prefix = nextPrefix();
+    const queue = await createQueue(loadConfig({ AMQP_URL: url, AMQP_QUEUE_PREFIX: prefix }), logger);
+    await queue.publish('email', emailMessage());
+    await queue.close();
+    const connection = await amqp.connect(url);
+    try {
+      const channel = await connection.createChannel();
+      expect((await channel.checkQueue(rabbitTopology(prefix).queue('email'))).messageCount).toBe(1);
+    } finally {
+      await connection.close();
+    }
   });
 
   it('declares the seed topology: exchange, key queues and failed.queue', async () => {
