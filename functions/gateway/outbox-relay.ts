@@ -17,6 +17,11 @@ export interface OutboxRelayDeps {
   leaseMs?: number;
   /** After a nudge, wait this long so the intakes of the next few milliseconds share one batch. */
   nudgeDelayMs?: number;
+  /**
+   * Batches in flight at once while there is a backlog (default 3): one
+   * batch's publish overlaps the next one's lease and the last one's mark.
+   */
+  concurrency?: number;
 }
 
 export interface OutboxRelay {
@@ -53,6 +58,10 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
   let nudged = false;
+  const concurrency = deps.concurrency ?? 3;
+  /** Extra loops waiting for a backlog; each takes batches while they come full. */
+  const idleHelpers: Array<() => void> = [];
+  let helpers: Array<Promise<void>> = [];
 
   async function publish(rows: OutboxRow[]): Promise<void> {
     const email = rows.filter((r) => r.routingKey === 'email').map((r) => r.payload as MessageInput<'email'>);
@@ -97,7 +106,10 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
       try {
         const n = await relayOnce();
         backoff = 100;
-        if (n >= deps.batchSize) continue;
+        if (n >= deps.batchSize) {
+          idleHelpers.shift()?.();
+          continue;
+        }
         await sleep(idleMs);
       } catch (err) {
         deps.logger.warn({ err, retry_in_ms: backoff }, 'outbox relay failed; rows stay in the outbox');
@@ -107,11 +119,25 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
     }
   }
 
+  /** A loop that only runs while batches come full (a backlog), so a quiet relay makes no extra queries. */
+  async function helper(): Promise<void> {
+    while (running) {
+      await new Promise<void>((resolve) => idleHelpers.push(resolve));
+      try {
+        while (running && (await relayOnce()) >= deps.batchSize) idleHelpers.shift()?.();
+      } catch (err) {
+        // the main loop backs off and retries; this one waits for the next backlog
+        deps.logger.warn({ err }, 'outbox relay helper failed; rows stay in the outbox');
+      }
+    }
+  }
+
   return {
     start() {
       if (running) return;
       running = true;
       loop = run();
+      helpers = Array.from({ length: concurrency - 1 }, helper);
     },
     nudge() {
       if (nudged || nudgeTimer) return;
@@ -125,7 +151,8 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
       running = false;
       clearTimeout(nudgeTimer);
       wake?.();
-      await loop;
+      for (const release of idleHelpers.splice(0)) release();
+      await Promise.all([loop, ...helpers]);
     },
     async drain() {
       let total = 0;
