@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ServiceUnavailableError } from '../../shared/errors.js';
+import { currentLogContext, withLogContext } from '../../shared/logging/context.js';
 import type { Intake, IntakeRequest } from './intake.js';
 import { createIntakeCoalescer } from './intake-coalescer.js';
 
@@ -21,6 +22,23 @@ function recordingIntake(fail = false) {
 }
 
 describe('intake coalescer', () => {
+  it("runs rounds outside the log context of the request that started them", async () => {
+    const seen: unknown[] = [];
+    const intake: Intake = {
+      async accept(_apiKeyId, requests) {
+        seen.push({ ...currentLogContext() });
+        await new Promise((r) => setImmediate(r));
+        return { rateLimit, results: requests.map((r) => ({ status: 202, body: r.body, replayed: false })) };
+      },
+    };
+    const coalescer = createIntakeCoalescer({ intake, maxConcurrentRounds: 1 });
+    await Promise.all(
+      Array.from({ length: 3 }, (_, n) => withLogContext({ correlation_id: `c${n}` }, () => coalescer.acceptOne('k1', request(n)))),
+    );
+    // two rounds (the first request, then the two that waited), neither carrying c0's correlation id
+    expect(seen).toEqual([{}, {}]);
+  });
+
   it('handles a lone request at once, in a round of its own', async () => {
     const { intake, rounds } = recordingIntake();
     const outcome = await createIntakeCoalescer({ intake }).acceptOne('k1', request(1));

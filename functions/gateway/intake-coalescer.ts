@@ -1,3 +1,4 @@
+import { runDetached } from '../../shared/runtime/run-detached.js';
 import type { Intake, IntakeOutcome, IntakeRequest } from './intake.js';
 
 export interface IntakeCoalescerOptions {
@@ -62,7 +63,8 @@ export function createIntakeCoalescer(options: IntakeCoalescerOptions) {
         const waiting = queues.get(apiKeyId) ?? [];
         waiting.push({ request, resolve, reject });
         queues.set(apiKeyId, waiting);
-        if ((active.get(apiKeyId) ?? 0) < maxRounds) void worker(apiKeyId);
+        // the rounds serve later requests too: they run outside this one's log context and trace
+        if ((active.get(apiKeyId) ?? 0) < maxRounds) void runDetached(() => worker(apiKeyId));
       });
     },
   };

@@ -24,6 +24,11 @@ export function annotateLogContext(facts: LogContext): void {
   if (store) Object.assign(store, facts);
 }
 
+/** Run `fn` with no log context, whatever the caller's. */
+export function outsideLogContext<T>(fn: () => T): T {
+  return storage.exit(fn);
+}
+
 export function currentLogContext(): LogContext {
   return storage.getStore() ?? {};
 }
