@@ -80,4 +80,11 @@ describe('trace context helpers (tracing off)', () => {
     expect(outside).not.toHaveProperty('trace_id');
     expect(inside).toMatchObject({ correlation_id: 'c-1', notification_id: 'n-1', trace_id: TRACE_ID, span_id: '00f067aa0ba902b7' });
   });
+
+  it("runs a span's work in its parent, not in whatever trace the caller had active", async () => {
+    const seen = await context.with(contextFromTraceparent(OTHER)!, () =>
+      withSpan('process email', {}, ROOT_CONTEXT, async () => activeTraceparent()),
+    );
+    expect(seen).toBeUndefined();
+  });
 });

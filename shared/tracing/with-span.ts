@@ -6,12 +6,15 @@ import { platformTracer } from './tracer.js';
  * settles (a throw is recorded on the span and rethrown).
  *
  * Cheap when tracing is off: the no-op tracer's span only carries the
- * parent's context; when there is none to carry, `fn` runs as is, with no
- * context switch. Callers set attributes only when `span.isRecording()`.
+ * parent's context; when there is none to carry, `fn` runs in `parent`
+ * itself (never in whatever context the caller had active) with no span to
+ * end. Callers set attributes only when `span.isRecording()`.
  */
 export async function withSpan<T>(name: string, options: SpanOptions, parent: Context, fn: (span: Span) => Promise<T>): Promise<T> {
   const span = platformTracer().startSpan(name, options, parent);
-  if (!span.isRecording() && !isSpanContextValid(span.spanContext())) return fn(span);
+  if (!span.isRecording() && !isSpanContextValid(span.spanContext())) {
+    return parent === context.active() ? fn(span) : context.with(parent, fn, undefined, span);
+  }
   try {
     return await context.with(trace.setSpan(parent, span), fn, undefined, span);
   } catch (error) {
