@@ -38,7 +38,7 @@ export interface OutboxRelay {
 const DEFAULT_LEASE_MS = 60_000;
 
 /**
- * Publishes outbox rows to the queue and marks them, batch by batch. Several
+ * Publishes outbox rows to the queue and deletes them, batch by batch. Several
  * gateway replicas can relay at once: each leases its batch
  * (`FOR UPDATE SKIP LOCKED` + `leased_until`) and publishes outside any
  * transaction. A publish that fails (broker down) gives the rows back, and
@@ -46,7 +46,9 @@ const DEFAULT_LEASE_MS = 60_000;
  * and publish loses nothing. A relay that dies mid-publish leaves its rows
  * leased until the lease expires, then another relay publishes them again;
  * consumers are idempotent, so that costs a duplicate message, not a
- * duplicate notification.
+ * duplicate notification. Batches in flight at once (`concurrency`, and
+ * several replicas) can reach the broker out of `available_at` order: the
+ * queue gives no order between messages anyway (priorities, retries).
  */
 export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
   const idleMs = deps.idleMs ?? 250;
