@@ -2,11 +2,11 @@ import { Hono } from 'hono';
 import type { Authenticator } from '../../shared/auth/authenticator.js';
 import { requireAuth } from '../../shared/auth/require-auth.js';
 import { ok, okPage, pageMeta } from '../../shared/envelope.js';
-import { NotFoundError } from '../../shared/errors.js';
+import { AppError, NotFoundError } from '../../shared/errors.js';
 import type { AppEnv } from '../../shared/http/app-env.js';
 import { offsetOf } from '../../shared/http/pagination.js';
 import { validate } from '../../shared/http/validate.js';
-import type { DeadLetter, Queue } from '../../shared/queue/queue.js';
+import { QueueUnavailableError, type DeadLetter, type Queue } from '../../shared/queue/queue.js';
 import type { AdminStore } from './admin-store.js';
 import { deadLetterIdParam, deadLettersQuery, overviewQuery, searchNotificationsQuery } from './admin.schemas.js';
 import type { LatencyWindow } from './latency-window.js';
@@ -21,7 +21,7 @@ export interface AdminDeps {
   now?: () => Date;
 }
 
-/** Bucket width of the throughput series: about 90 points whatever the window. */
+/** Bucket width of the throughput series: 10 s up to 15 minutes (at most 90 points), a minute beyond (at most 60). */
 export function bucketSecondsFor(windowMinutes: number): number {
   return windowMinutes <= 15 ? 10 : 60;
 }
@@ -41,6 +41,12 @@ function deadLetterJson(d: DeadLetter) {
 }
 
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** A broker call for a route that cannot answer without it: its failure is a 503, never a 500. */
+const fromBroker = <T>(call: Promise<T>): Promise<T> =>
+  call.catch((err: unknown) => {
+    throw err instanceof AppError ? err : new QueueUnavailableError(`The queue did not answer: ${errorText(err)}`, err);
+  });
 
 /**
  * `/api/v1/admin`: what the dashboard shows and does. Scope `admin` on every
@@ -91,18 +97,18 @@ export function createAdminRoutes(deps: AdminDeps): Hono<AppEnv> {
 
   routes.get('/dead-letters', validate('query', deadLettersQuery), async (c) => {
     const { limit } = c.req.valid('query');
-    const [letters, stats] = await Promise.all([deps.queue.deadLetters.list(limit), deps.queue.stats()]);
+    const [letters, stats] = await Promise.all([fromBroker(deps.queue.deadLetters.list(limit)), fromBroker(deps.queue.stats())]);
     return ok(c, { dead_letter_depth: stats.deadLetterDepth, items: letters.map(deadLetterJson) });
   });
 
   routes.post('/dead-letters/redrive', async (c) => {
-    const redriven = await deps.queue.deadLetters.redrive('all');
+    const redriven = await fromBroker(deps.queue.deadLetters.redrive('all'));
     return ok(c, { redriven }, `${redriven} dead letter(s) sent back to their queues`);
   });
 
   routes.post('/dead-letters/:message_id/redrive', validate('param', deadLetterIdParam), async (c) => {
     const { message_id: id } = c.req.valid('param');
-    const redriven = await deps.queue.deadLetters.redrive(id);
+    const redriven = await fromBroker(deps.queue.deadLetters.redrive(id));
     if (redriven === 0) throw new NotFoundError(`No dead letter ${id}`);
     return ok(c, { redriven }, `Dead letter ${id} sent back to its queue`);
   });

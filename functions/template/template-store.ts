@@ -1,5 +1,6 @@
-import { and, count, desc, eq, inArray, max, sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, max, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../shared/db/create-db.js';
+import { inList } from '../../shared/db/in-list.js';
 import type { Channel, TemplateContent, VariableDeclaration } from './content.js';
 import { templateActiveVersions, templates, templateVersions } from './schema.js';
 
@@ -117,7 +118,7 @@ export function createTemplateStore(db: Db): TemplateStore {
         })
         .from(templateActiveVersions)
         .innerJoin(templateVersions, eq(templateVersions.id, templateActiveVersions.versionId))
-        .where(inArray(templateActiveVersions.templateId, templateIds))
+        .where(inList(templateActiveVersions.templateId, templateIds))
         .orderBy(templateActiveVersions.language);
       for (const row of rows) result.get(row.templateId)![row.language] = row.version;
       return result;

@@ -18,13 +18,25 @@ function createCache(config: Config): Cache {
  * RabbitMQ, SQS or memory; and tracing (trace context always, spans exported
  * when `OTEL_TRACES_EXPORTER` says where).
  */
-export async function createInfra(config: Config, name: string): Promise<Infra & { close(): Promise<void> }> {
+export async function createInfra(
+  config: Config,
+  name: string,
+): Promise<Infra & { close(): Promise<void>; flushTraces(): Promise<void> }> {
   const tracing = setupTracing({ config: config.tracing, serviceName: name === 'dev' ? 'notification-platform' : name });
   const logger = createLogger({ level: config.logLevel, name });
   if (tracing.exporting) logger.info({ exporter: config.tracing.exporter, url: config.tracing.otlpTracesUrl }, 'exporting traces');
-  const database = await createDb(dbOptionsFrom(config));
+  let database: Awaited<ReturnType<typeof createDb>> | undefined;
+  let queue: Awaited<ReturnType<typeof createQueue>>;
+  try {
+    database = await createDb(dbOptionsFrom(config));
+    queue = await createQueue(config, logger);
+  } catch (err) {
+    // nothing half-built stays open: a failed start can be retried in the same process (Lambda does)
+    await database?.close().catch(() => {});
+    await tracing.shutdown();
+    throw err;
+  }
   const cache = createCache(config);
-  const queue = await createQueue(config, logger);
   return {
     config,
     logger,
@@ -32,6 +44,7 @@ export async function createInfra(config: Config, name: string): Promise<Infra &
     cache,
     queue,
     jwtSecret: resolveJwtSecret(config),
+    flushTraces: () => tracing.flush(),
     close: async () => {
       await queue.close();
       await cache.close();

@@ -113,6 +113,7 @@ export async function bootLambdaFunction(module: FunctionModule, options: Lambda
       ...(sqsEffects && { sqsEffects }),
       ...(extra.afterHttp && { afterHttp: extra.afterHttp }),
       ...(extra.onSchedule && { onSchedule: extra.onSchedule }),
+      ...(config.tracing.exporter !== 'none' && { flushTraces: () => infra.flushTraces() }),
       async close() {
         await running.stop?.();
         sqs?.destroy();

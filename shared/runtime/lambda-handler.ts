@@ -39,6 +39,8 @@ export interface LambdaTarget {
   afterHttp?(request: { method: string; status: number }): Promise<void>;
   /** A scheduled (EventBridge) invocation; resolves with fields for the result. */
   onSchedule?(event: ScheduledEvent): Promise<Record<string, unknown>>;
+  /** Export the invocation's spans before Lambda freezes the instance (nothing to do when tracing is off). */
+  flushTraces?(): Promise<void>;
   /** Release connections (tests; Lambda itself never calls it). */
   close?(): Promise<void>;
 }
@@ -141,9 +143,14 @@ export function createLambdaHandler(boot: () => Promise<LambdaTarget>): LambdaHa
     const kind = classifyLambdaEvent(event);
     if (!kind) throw new TypeError('unsupported Lambda event: expected API Gateway HTTP, SQS or EventBridge scheduled');
     const t = await target();
-    if (kind === 'http') return onHttp(t, event as APIGatewayProxyEventV2, context);
-    if (kind === 'sqs') return onSqs(t, event as SqsEvent);
-    return onSchedule(t, event as ScheduledEvent);
+    try {
+      if (kind === 'http') return await onHttp(t, event as APIGatewayProxyEventV2, context);
+      if (kind === 'sqs') return await onSqs(t, event as SqsEvent);
+      return await onSchedule(t, event as ScheduledEvent);
+    } finally {
+      // a frozen instance exports nothing: the spans of this invocation leave before it returns
+      await t.flushTraces?.().catch((err: unknown) => t.logger.warn({ err }, 'trace export failed'));
+    }
   };
 
   return Object.assign(handler, {
