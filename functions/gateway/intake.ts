@@ -88,13 +88,12 @@ function missingVariables(template: TemplateVersion, variables: Record<string, u
 
 /**
  * Notification intake, for one request or a batch: validate; check the
- * key's rate limit while reading earlier requests under the same ids (a
- * replay answers what is stored, a different body 409); for the new ones,
- * check each recipient's rate limit while looking up user, template and
- * suppression list (cached clients); apply preferences; then write
- * notifications and outbox rows in one statement, where the unique index on
- * (API key, request id) settles concurrent twins. Nothing is published here:
- * the outbox relay does that, so a broker outage never fails an intake.
+ * key's rate limit; then each recipient's limit while looking up user,
+ * template and suppression list (cached clients); apply preferences; then
+ * write notifications and outbox rows in one statement, where the unique
+ * index on (API key, request id) turns a repeated request id into a replay
+ * of what is stored (or a 409 for a different body). Nothing is published
+ * here: the outbox relay does that, so a broker outage never fails an intake.
  */
 export function createIntake(deps: IntakeDeps) {
   function replayOf(row: NotificationRow, item: Item): IntakeResult {
@@ -169,37 +168,37 @@ export function createIntake(deps: IntakeDeps) {
         items.push({ index, body, requestId, hash: canonicalHash(body), request });
       });
 
-      // 2. the key's rate limit covers the whole call; earlier requests under
-      // these ids are read at the same time (a read: it costs no round trip)
-      const [rateLimit, existingRows] = await Promise.all([
-        deps.cache.hit(`rl:key:${apiKeyId}`, deps.limits.perKeyPerMinute, MINUTE, Math.max(1, items.length)),
-        deps.store.findByRequestIds(apiKeyId, [...new Set(items.map((i) => i.requestId))]),
-      ]);
+      // 2. the key's rate limit covers the whole call, and comes first: a
+      // refused key spends no recipient's budget and no lookup
+      const rateLimit = await deps.cache.hit(`rl:key:${apiKeyId}`, deps.limits.perKeyPerMinute, MINUTE, Math.max(1, items.length));
       if (!rateLimit.allowed) throw new RateLimitedError(Math.ceil(rateLimit.resetMs / 1000), 'API key rate limit exceeded');
 
-      // 3. replays and conflicts of earlier requests; duplicates inside this call wait for the first
-      const existing = new Map(existingRows.map((r) => [r.requestId, r]));
+      // 3. duplicates inside this call wait for the first
       const firstOfId = new Map<string, Item>();
       const fresh: Item[] = [];
       const repeats: Item[] = [];
       for (const item of items) {
-        const row = existing.get(item.requestId);
-        if (row) results[item.index] = replayOf(row, item);
-        else if (firstOfId.has(item.requestId)) repeats.push(item);
+        if (firstOfId.has(item.requestId)) repeats.push(item);
         else {
           firstOfId.set(item.requestId, item);
           fresh.push(item);
         }
       }
 
-      // 4. the new requests only: each recipient's rate limit and the lookups, at once
+      // 4. each recipient's rate limit (one per request id) and the lookups, at
+      // once. Earlier requests under these ids are not read first: the unique
+      // index finds them at insert (step 7), so a retry of a stored request
+      // counts against its recipient's limit like any request.
       const countOf = new Map<string, number>();
       for (const item of fresh) countOf.set(item.body.user_id, (countOf.get(item.body.user_id) ?? 0) + 1);
       const [userDecisions, lookups] = await Promise.all([
         lookupAll([...countOf.keys()], (userId) => deps.cache.hit(`rl:user:${userId}`, deps.limits.perUserPerMinute, MINUTE, countOf.get(userId)!)),
-        fresh.length > 0 ? lookUp(fresh) : EMPTY_LOOKUPS,
+        lookUp(fresh).then(
+          (found) => ({ found, error: undefined }),
+          (error: unknown) => ({ found: undefined, error }),
+        ),
       ]);
-      const allowed = fresh.filter((item) => {
+      let allowed = fresh.filter((item) => {
         const decision = userDecisions.get(item.body.user_id)!;
         if (decision.allowed) return true;
         results[item.index] = errorResult(
@@ -207,7 +206,15 @@ export function createIntake(deps: IntakeDeps) {
         );
         return false;
       });
-      const { recipients, templates, suppressed } = lookups;
+
+      // 5. a lookup that failed (user or template function down) fails the call, unless all of it was replays
+      if (lookups.error !== undefined && allowed.length > 0) {
+        const earlier = await earlierRequests(apiKeyId, allowed);
+        if (allowed.some((item) => !earlier.has(item.requestId))) throw lookups.error;
+        for (const item of allowed) results[item.index] = replayOf(earlier.get(item.requestId)!, item);
+        allowed = [];
+      }
+      const { recipients, templates, suppressed } = lookups.found ?? EMPTY_LOOKUPS;
 
       // 6. decide each notification
       const rows: NewNotification[] = [];
@@ -316,14 +323,19 @@ export function createIntake(deps: IntakeDeps) {
         results[item.index] = { status: response.status, body: response.body, replayed: false };
       }
 
-      // 7. one statement; a concurrent twin that won the unique index turns ours into a replay
+      // 7. one statement; a request id this key already used (an earlier
+      // request, or a concurrent twin that won the unique index) is not
+      // inserted, and answers as a replay of what is stored
       const inserted = await deps.store.insertAccepted(rows, outboxRows);
-      const lostIds = new Set(rows.filter((r) => !inserted.has(r.id!)).map((r) => r.requestId));
-      const settleLater = [...repeats, ...fresh.filter((item) => lostIds.has(item.requestId))];
+      const insertedIds = new Set(rows.filter((r) => inserted.has(r.id!)).map((r) => r.requestId));
+      const repeatSet = new Set(repeats);
+      const settleLater = items.filter(
+        (item) => (repeatSet.has(item) || !insertedIds.has(item.requestId)) && !results[item.index]?.replayed,
+      );
       if (settleLater.length > 0) {
-        const winners = await earlierRequests(apiKeyId, settleLater);
+        const earlier = await earlierRequests(apiKeyId, settleLater);
         for (const item of settleLater) {
-          const row = winners.get(item.requestId);
+          const row = earlier.get(item.requestId);
           if (row) results[item.index] = replayOf(row, item);
           // the twin failed rate limits or lookups: this one failed the same way
           else results[item.index] ??= results[firstOfId.get(item.requestId)!.index]!;
