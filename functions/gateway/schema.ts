@@ -32,7 +32,6 @@ export const notifications = pgTable(
   (t) => [
     uniqueIndex('notifications_api_key_request_key').on(t.apiKeyId, t.requestId),
     index('notifications_user_created_idx').on(t.userId, t.createdAt),
-    index('notifications_status_created_idx').on(t.status, t.createdAt),
     index('notifications_created_idx').on(t.createdAt),
   ],
 );
