@@ -211,6 +211,7 @@ export function createIntake(deps: IntakeDeps) {
       if (lookups.error !== undefined && allowed.length > 0) {
         const earlier = await earlierRequests(apiKeyId, allowed);
         if (allowed.some((item) => !earlier.has(item.requestId))) throw lookups.error;
+        deps.logger.warn({ err: lookups.error }, 'lookup failed; the call held only replays, answered from what is stored');
         for (const item of allowed) results[item.index] = replayOf(earlier.get(item.requestId)!, item);
         allowed = [];
       }
