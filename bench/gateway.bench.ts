@@ -8,10 +8,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import amqplib from 'amqplib';
 import postgres from 'postgres';
-import { ROUTING_KEYS } from '../shared/messages.js';
-import { rabbitTopology } from '../shared/queue/rabbit-queue.js';
+import { dropRabbitTopology } from '../shared/queue/rabbit-queue.js';
 import { drive, type LoadResult } from './lib/load.js';
 import { spawnTs, waitForOk } from './lib/processes.js';
 
@@ -149,21 +147,7 @@ export async function runGatewayBench(env: Record<string, string | undefined> = 
     await Promise.all([system.stop(), bare.stop()]);
     await admin.unsafe(`drop database if exists ${dbName} with (force)`);
     await admin.end();
-    await deleteTopology(AMQP_URL, queuePrefix);
-  }
-}
-
-async function deleteTopology(url: string, prefix: string): Promise<void> {
-  const names = rabbitTopology(prefix);
-  const connection = await amqplib.connect(url);
-  try {
-    const channel = await connection.createChannel();
-    for (const key of ROUTING_KEYS) await channel.deleteQueue(names.queue(key));
-    await channel.deleteQueue(names.failedQueue);
-    await channel.deleteExchange(names.exchange);
-    await channel.deleteExchange(names.deadLetterExchange);
-  } finally {
-    await connection.close();
+    await dropRabbitTopology(AMQP_URL, queuePrefix);
   }
 }
 

@@ -10,7 +10,7 @@ import { createLogger } from '../shared/logging/logger.js';
 import type { MessageInput } from '../shared/messages.js';
 import { createMemoryQueue } from '../shared/queue/memory-queue.js';
 import type { Queue } from '../shared/queue/queue.js';
-import { BROKER_PRIORITY_BANDS, createRabbitQueue, rabbitTopology } from '../shared/queue/rabbit-queue.js';
+import { BROKER_PRIORITY_BANDS, createRabbitQueue, dropRabbitTopology } from '../shared/queue/rabbit-queue.js';
 import { createSqsQueue } from '../shared/queue/sqs-queue.js';
 import { emailMessage } from '../shared/queue/testing/fixtures.js';
 
@@ -106,17 +106,6 @@ async function throughAdapter(queue: Queue, messages: Array<MessageInput<'email'
   const seconds = (performance.now() - start) / 1000;
   await consumer.stop();
   return seconds;
-}
-
-async function dropRabbitTopology(url: string, prefix: string): Promise<void> {
-  const names = rabbitTopology(prefix);
-  const connection = await amqp.connect(url);
-  const channel = await connection.createChannel();
-  for (const key of ['email', 'push', 'status'] as const) await channel.deleteQueue(names.queue(key));
-  await channel.deleteQueue(names.failedQueue);
-  await channel.deleteExchange(names.exchange);
-  await channel.deleteExchange(names.deadLetterExchange);
-  await connection.close();
 }
 
 /** Run every adapter once and return one row each (ratios against raw amqplib). */

@@ -57,6 +57,25 @@ export function rabbitTopology(prefix = '') {
   };
 }
 
+/**
+ * Delete the exchanges, key queues and failed.queue the adapter declared
+ * under `prefix`, with what they hold (benchmarks and tests that used a
+ * prefix of their own; wait queues are left to expire empty).
+ */
+export async function dropRabbitTopology(url: string, prefix: string): Promise<void> {
+  const names = rabbitTopology(prefix);
+  const connection = await amqp.connect(url);
+  try {
+    const channel = await connection.createChannel();
+    for (const key of ROUTING_KEYS) await channel.deleteQueue(names.queue(key));
+    await channel.deleteQueue(names.failedQueue);
+    await channel.deleteExchange(names.exchange);
+    await channel.deleteExchange(names.deadLetterExchange);
+  } finally {
+    await connection.close();
+  }
+}
+
 // Retry delays snap up to a geometric grid (ratio 1.25): every wait queue has ONE TTL, so messages in it
 // expire strictly in order (per-message TTLs only expire at the head of a queue), and the number of wait
 // queues stays small (about ten per factor of ten) whatever delays the policies and handlers ask for.

@@ -6,12 +6,11 @@ import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../logging/logger.js';
-import { ROUTING_KEYS } from '../messages.js';
 import { setupTracing, type Tracing } from '../tracing/setup-tracing.js';
 import { activeTraceparent } from '../tracing/trace-context.js';
 import { withSpan } from '../tracing/with-span.js';
 import { done, type Queue } from './queue.js';
-import { createRabbitQueue, rabbitTopology } from './rabbit-queue.js';
+import { createRabbitQueue, dropRabbitTopology, rabbitTopology } from './rabbit-queue.js';
 
 const url = process.env.AMQP_URL!;
 const prefix = `trace-${randomUUID().slice(0, 8)}.`;
@@ -29,12 +28,8 @@ describe('trace context over RabbitMQ', () => {
   });
   afterAll(async () => {
     await queue.close();
-    const channel = await connection.createChannel();
-    for (const key of ROUTING_KEYS) await channel.deleteQueue(names.queue(key));
-    await channel.deleteQueue(names.failedQueue);
-    await channel.deleteExchange(names.exchange);
-    await channel.deleteExchange(names.deadLetterExchange);
     await connection.close();
+    await dropRabbitTopology(url, prefix);
     await tracing.shutdown();
   });
 
