@@ -10,15 +10,17 @@ import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { createTransport } from 'nodemailer';
-import { createMemoryCache } from '../shared/cache/memory-cache.js';
-import { createMemoryQueue } from '../shared/queue/memory-queue.js';
 import { createSendEmail } from '../functions/email/consumer.js';
-import { createProviderMailers } from '../functions/email/create-mailers.js';
 import { createEmailHeaders } from '../functions/email/email-headers.js';
+import { createProviderMailers } from '../functions/email/providers/create-mailers.js';
 import { emailMessage, fakeTemplates } from '../functions/email/test-support/email-test-kit.js';
-import { startSmtpTestServer, type SmtpTestServer } from '../functions/email/test-support/smtp-test-server.js';
+import { type SmtpTestServer, startSmtpTestServer } from '../functions/email/test-support/smtp-test-server.js';
+import { createMemoryCache } from '../shared/cache/memory-cache.js';
 import { loadConfig } from '../shared/config.js';
+import { testDeliveryCore } from '../shared/delivery/testing/test-delivery-core.js';
 import { createLogger } from '../shared/logging/logger.js';
+import { MESSAGES } from '../shared/messages.js';
+import { createMemoryQueue } from '../shared/queue/memory-queue.js';
 
 export interface EmailBenchRow {
   bench: 'email';
@@ -54,25 +56,59 @@ function tally(sink: SmtpTestServer, ids: string[]): { received: number; duplica
 }
 
 async function rawNodemailer(sink: SmtpTestServer, n: number, pool: number): Promise<Omit<EmailBenchRow, 'ratio'>> {
-  const transport = createTransport({ pool: true, host: '127.0.0.1', port: sink.port, secure: false, maxConnections: pool, maxMessages: 1_000 });
+  const transport = createTransport({
+    pool: true,
+    host: '127.0.0.1',
+    port: sink.port,
+    secure: false,
+    maxConnections: pool,
+    maxMessages: 1_000,
+  });
   const ids = Array.from({ length: n }, () => `<raw-${randomUUID()}@mail.example.com>`);
   const started = performance.now();
   await Promise.all(
     ids.map((messageId) =>
-      transport.sendMail({ from: FROM, to: 'reader@example.com', subject: 'Hello Ada', html: '<p>Hello <b>Ada</b></p>', text: 'Hello Ada', messageId }),
+      transport.sendMail({
+        from: FROM,
+        to: 'reader@example.com',
+        subject: 'Hello Ada',
+        html: '<p>Hello <b>Ada</b></p>',
+        text: 'Hello Ada',
+        messageId,
+      }),
     ),
   );
   await until(() => tally(sink, ids).received === n, 5_000);
   const seconds = (performance.now() - started) / 1000;
   transport.close();
   const { received, duplicates } = tally(sink, ids);
-  return { bench: 'email', case: `raw nodemailer pool (${pool} connections)`, mails: n, seconds, throughput: received / seconds, unit: 'mail/s', lost: n - received, duplicates };
+  return {
+    bench: 'email',
+    case: `raw nodemailer pool (${pool} connections)`,
+    mails: n,
+    seconds,
+    throughput: received / seconds,
+    unit: 'mail/s',
+    lost: n - received,
+    duplicates,
+  };
 }
 
-async function throughConsumer(sink: SmtpTestServer, n: number, pool: number, concurrency: number): Promise<Omit<EmailBenchRow, 'ratio'>> {
+async function throughConsumer(
+  sink: SmtpTestServer,
+  n: number,
+  pool: number,
+  concurrency: number,
+): Promise<Omit<EmailBenchRow, 'ratio'>> {
   // production logs one line per delivered mail at info: pay for that, not for a test logger's debug lines
   const logger = createLogger({ level: 'info', name: 'email', destination: new Writable({ write: (_c, _e, done) => done() }) });
-  const config = loadConfig({ NODE_ENV: 'test', SMTP_HOST: '127.0.0.1', SMTP_PORT: String(sink.port), SMTP_POOL_SIZE: String(pool), EMAIL_FROM: FROM });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    SMTP_HOST: '127.0.0.1',
+    SMTP_PORT: String(sink.port),
+    SMTP_POOL_SIZE: String(pool),
+    EMAIL_FROM: FROM,
+  });
   const cache = createMemoryCache();
   const queue = createMemoryQueue({ logger });
   const mailers = createProviderMailers(config, { cache, logger });
@@ -88,13 +124,17 @@ async function throughConsumer(sink: SmtpTestServer, n: number, pool: number, co
   const sendEmail = createSendEmail({
     mailer: mailers.chain,
     templates: fakeTemplates(),
-    queue,
-    cache,
-    logger,
+    // the delivery ledger in memory, as the cache beside it: the consumer and SMTP are measured, not Postgres
+    core: testDeliveryCore({ channel: 'email', queue, logger, maxAttempts: MESSAGES.email.retry.maxAttempts }),
     from: FROM,
     headers: createEmailHeaders({
       from: FROM,
-      unsubscribe: { baseUrl: 'https://notify.example.com', secret: 'b'.repeat(40), ttlMs: 86_400_000, transactionalCategories: ['security'] },
+      unsubscribe: {
+        baseUrl: 'https://notify.example.com',
+        secret: 'b'.repeat(40),
+        ttlMs: 86_400_000,
+        transactionalCategories: ['security'],
+      },
     }),
   });
   const messages = Array.from({ length: n }, () => emailMessage({ to: 'reader@example.com' }));
@@ -132,7 +172,15 @@ function combine(rows: Array<Omit<EmailBenchRow, 'ratio'>>): Omit<EmailBenchRow,
   const mails = rows.reduce((sum, r) => sum + r.mails, 0);
   const seconds = rows.reduce((sum, r) => sum + r.seconds, 0);
   const lost = rows.reduce((sum, r) => sum + r.lost, 0);
-  return { ...rows[0]!, case: `${rows[0]!.case} x${rows.length}`, mails, seconds, throughput: (mails - lost) / seconds, lost, duplicates: rows.reduce((sum, r) => sum + r.duplicates, 0) };
+  return {
+    ...rows[0]!,
+    case: `${rows[0]!.case} x${rows.length}`,
+    mails,
+    seconds,
+    throughput: (mails - lost) / seconds,
+    lost,
+    duplicates: rows.reduce((sum, r) => sum + r.duplicates, 0),
+  };
 }
 
 /**
@@ -172,7 +220,15 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const line = (cells: string[]) => process.stdout.write(`${cells.join(' | ')}\n`);
   line(['case'.padEnd(56), 'mails', 'seconds', 'mail/s'.padStart(8), 'ratio', 'lost', 'duplicates']);
   for (const r of rows) {
-    line([r.case.padEnd(56), String(r.mails).padStart(5), r.seconds.toFixed(2).padStart(7), r.throughput.toFixed(0).padStart(8), `${((r.ratio ?? 0) * 100).toFixed(0)}%`.padStart(5), String(r.lost).padStart(4), String(r.duplicates).padStart(10)]);
+    line([
+      r.case.padEnd(56),
+      String(r.mails).padStart(5),
+      r.seconds.toFixed(2).padStart(7),
+      r.throughput.toFixed(0).padStart(8),
+      `${((r.ratio ?? 0) * 100).toFixed(0)}%`.padStart(5),
+      String(r.lost).padStart(4),
+      String(r.duplicates).padStart(10),
+    ]);
   }
   const ours = rows[1]!;
   const pass = (ours.ratio ?? 0) >= 0.6 && ours.lost === 0 && ours.duplicates === 0;

@@ -1,28 +1,32 @@
 // `npx tsx bench/push.bench.ts [messages] [concurrency]`: end-to-end push throughput
 // (memory queue -> push consumer -> user + template functions -> Web Push -> local
 // push service) against raw `web-push` sends to the same local push service, same run.
+
+import { randomUUID } from 'node:crypto';
 import https from 'node:https';
 import { rootCertificates } from 'node:tls';
-import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import webpush from 'web-push';
+import { createSendPush } from '../functions/push/consumer.js';
+import { type LocalSubscription, startLocalPushService } from '../functions/push/local/local-push-service.js';
+import { createMissingFcmSender } from '../functions/push/senders/missing-fcm-sender.js';
+import { withOriginBreakers } from '../functions/push/senders/origin-breakers.js';
+import { createPushSenderRouter } from '../functions/push/senders/push-sender-router.js';
+import { createWebPushSender } from '../functions/push/senders/web-push-sender.js';
+import { openTemplateTestKit, pushTemplateBody } from '../functions/template/test-support/template-test-kit.js';
+import { openUserKit } from '../functions/user/test-support/user-test-kit.js';
 import { createMemoryCache } from '../shared/cache/memory-cache.js';
+import { createCacheSeal } from '../shared/cache/sealed-values.js';
 import type { Fetcher } from '../shared/clients/fetcher.js';
 import { createTemplateClient } from '../shared/clients/template-client.js';
 import { createUserClient } from '../shared/clients/user-client.js';
+import { testDeliveryCore } from '../shared/delivery/testing/test-delivery-core.js';
 import { createLogger } from '../shared/logging/logger.js';
 import { MESSAGES, type MessageInput } from '../shared/messages.js';
 import { createMemoryQueue } from '../shared/queue/memory-queue.js';
 import { done } from '../shared/queue/queue.js';
+import { LOCAL_PUSH_ENDPOINT_POLICY } from '../shared/test-support/local-push-policy.js';
 import { testDatabases } from '../shared/test-support/test-databases.js';
-import { createSendPush } from '../functions/push/consumer.js';
-import { startLocalPushService, type LocalSubscription } from '../functions/push/local-push-service.js';
-import { createMissingFcmSender } from '../functions/push/missing-fcm-sender.js';
-import { withOriginBreakers } from '../functions/push/origin-breakers.js';
-import { createPushSenderRouter } from '../functions/push/push-sender-router.js';
-import { createWebPushSender } from '../functions/push/web-push-sender.js';
-import { openTemplateTestKit, pushTemplateBody } from '../functions/template/test-support/template-test-kit.js';
-import { openUserKit } from '../functions/user/test-support/user-test-kit.js';
 
 export interface PushBenchOptions {
   /** Push messages per mode. */
@@ -48,8 +52,6 @@ export interface PushBenchRow {
   lost: number;
 }
 
-const inProcess = (app: { fetch(request: Request): Response | Promise<Response> }): Fetcher => (request) => Promise.resolve(app.fetch(request));
-
 /** Run `total` tasks, `concurrency` at a time. */
 async function pool(total: number, concurrency: number, task: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
@@ -69,12 +71,18 @@ export async function runPushBench(options: PushBenchOptions = {}): Promise<Push
 
   // the real Postgres when DATABASE_URL is set (as deployed), embedded PGlite otherwise
   const db = testDatabases().at(-1)!;
-  const [users, templates, service] = await Promise.all([openUserKit(db), openTemplateTestKit(db), startLocalPushService({ keepPerSubscription: 5 })]);
+  const [users, templates, service] = await Promise.all([
+    openUserKit(db),
+    openTemplateTestKit(db),
+    startLocalPushService({ keepPerSubscription: 5 }),
+  ]);
   const vapid = { ...webpush.generateVAPIDKeys(), subject: 'mailto:bench@example.com' };
 
   const code = `bench_push_${Date.now().toString(36)}`;
   const created = await templates.call('POST', '/api/v1/templates', {
-    body: pushTemplateBody(code, { content: { title: 'Hi {{name}}', body: 'Open {{link}}', url: '{{link}}', data: { kind: 'bench' } } }),
+    body: pushTemplateBody(code, {
+      content: { title: 'Hi {{name}}', body: 'Open {{link}}', url: '{{link}}', data: { kind: 'bench' } },
+    }),
   });
   const version = created.body.data.version.version as number;
 
@@ -101,7 +109,13 @@ export async function runPushBench(options: PushBenchOptions = {}): Promise<Push
   });
   const rawSend = (i: number) =>
     webpush
-      .sendNotification(recipients[i % userCount]!.subscription, samplePayload, { vapidDetails: vapid, TTL: 86_400, urgency: 'normal', agent, timeout: 10_000 })
+      .sendNotification(recipients[i % userCount]!.subscription, samplePayload, {
+        vapidDetails: vapid,
+        TTL: 86_400,
+        urgency: 'normal',
+        agent,
+        timeout: 10_000,
+      })
       .then(() => true)
       .catch(() => false);
   await pool(100, concurrency, async (i) => void (await rawSend(i)));
@@ -133,22 +147,28 @@ export async function runPushBench(options: PushBenchOptions = {}): Promise<Push
 
   const runPipeline = async (count: number, neighbours: { users: Fetcher; templates: Fetcher }) => {
     const cache = createMemoryCache({ maxEntries: 1_000_000 });
+    const seal = createCacheSeal('a bench secret');
     const queue = createMemoryQueue({ logger });
     const sender = withOriginBreakers(
       createPushSenderRouter({
-        webPush: createWebPushSender({ vapid, timeoutMs: 10_000, extraCaPem: service.certificatePem }),
+        webPush: createWebPushSender({
+          vapid,
+          endpointPolicy: LOCAL_PUSH_ENDPOINT_POLICY,
+          timeoutMs: 10_000,
+          extraCaPem: service.certificatePem,
+        }),
         fcm: createMissingFcmSender(),
       }),
     );
+    const users = createUserClient({ fetcher: neighbours.users, cache, seal, recipientTtlMs: 30_000 });
     const handler = createSendPush({
-      users: createUserClient({ fetcher: neighbours.users, cache, recipientTtlMs: 30_000 }),
-      templates: createTemplateClient({ fetcher: neighbours.templates, cache }),
+      users,
+      templates: createTemplateClient({ fetcher: neighbours.templates, cache, seal }),
       sender,
-      cache,
-      queue,
+      // the delivery ledger in memory, as the cache beside it; the send-time policy reads through the cached user client
+      core: testDeliveryCore({ channel: 'push', queue, logger, maxAttempts: MESSAGES.push.retry.maxAttempts, users }),
       logger,
       defaults: { ttlSeconds: 86_400, urgency: 'normal' },
-      maxAttempts: MESSAGES.push.retry.maxAttempts,
     });
     const delivered = new Set<string>();
     const failed = new Set<string>();
@@ -169,7 +189,10 @@ export async function runPushBench(options: PushBenchOptions = {}): Promise<Push
       failed.clear();
       target = n;
       const finished = new Promise<void>((resolve) => (settled = resolve));
-      await queue.publishMany('push', Array.from({ length: n }, (_, i) => message(i)));
+      await queue.publishMany(
+        'push',
+        Array.from({ length: n }, (_, i) => message(i)),
+      );
       await finished;
     };
 
@@ -190,15 +213,37 @@ export async function runPushBench(options: PushBenchOptions = {}): Promise<Push
 
   const rawRate = messages / rawSeconds;
   const rows: PushBenchRow[] = [
-    { mode: 'raw web-push sendNotification', messages, seconds: round(rawSeconds), per_second: Math.round(rawRate), ratio: 1, lost: rawLost },
+    {
+      mode: 'raw web-push sendNotification',
+      messages,
+      seconds: round(rawSeconds),
+      per_second: Math.round(rawRate),
+      ratio: 1,
+      lost: rawLost,
+    },
   ];
   const addRow = (mode: string, count: number, result: { seconds: number; lost: number }) =>
-    rows.push({ mode, messages: count, seconds: round(result.seconds), per_second: Math.round(count / result.seconds), ratio: round(count / result.seconds / rawRate), lost: result.lost });
+    rows.push({
+      mode,
+      messages: count,
+      seconds: round(result.seconds),
+      per_second: Math.round(count / result.seconds),
+      ratio: round(count / result.seconds / rawRate),
+      lost: result.lost,
+    });
 
-  addRow('end to end, push function (stand-in user/template)', messages, await runPipeline(messages, standIns(recipients, code, version)));
+  addRow(
+    'end to end, push function (stand-in user/template)',
+    messages,
+    await runPipeline(messages, standIns(recipients, code, version)),
+  );
   const realCount = options.realNeighbourMessages ?? Math.round(messages / 4);
   if (realCount > 0) {
-    addRow(`end to end, with real user/template on ${db.kind}`, realCount, await runPipeline(realCount, { users: inProcess(users.app), templates: inProcess(templates.app) }));
+    addRow(
+      `end to end, with real user/template on ${db.kind}`,
+      realCount,
+      await runPipeline(realCount, { users: users.peer, templates: templates.peer }),
+    );
   }
 
   await Promise.all([service.close(), users.close(), templates.close()]);
@@ -210,16 +255,25 @@ export async function runPushBench(options: PushBenchOptions = {}): Promise<Push
  * (same URLs, same envelope, same client code path), so the row measures
  * the push function and not embedded PGlite lookups.
  */
-function standIns(recipients: Array<{ id: string; subscription: LocalSubscription }>, code: string, version: number): { users: Fetcher; templates: Fetcher } {
+function standIns(
+  recipients: Array<{ id: string; subscription: LocalSubscription }>,
+  code: string,
+  version: number,
+): { users: Fetcher; templates: Fetcher } {
   const devices = new Map(
-    recipients.map((r) => [r.id, [{ id: r.subscription.id, type: 'web_push', endpoint: r.subscription.endpoint, keys: r.subscription.keys }]]),
+    recipients.map((r) => [
+      r.id,
+      [{ id: r.subscription.id, type: 'web_push', endpoint: r.subscription.endpoint, keys: r.subscription.keys }],
+    ]),
   );
   const envelope = (data: unknown) => Response.json({ success: true, data, message: 'ok' });
   return {
     users: async (request) => {
       const match = /^\/internal\/v1\/users\/([^/]+)\/devices$/.exec(new URL(request.url).pathname);
       const list = match ? devices.get(decodeURIComponent(match[1]!)) : undefined;
-      return list ? envelope(list) : Response.json({ success: false, error: 'not_found', message: 'no such user', meta: {} }, { status: 404 });
+      return list
+        ? envelope(list)
+        : Response.json({ success: false, error: 'not_found', message: 'no such user', meta: {} }, { status: 404 });
     },
     templates: async (request) => {
       const { variables } = (await request.json()) as { variables: { name: string; link: string } };

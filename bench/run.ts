@@ -12,7 +12,9 @@ const BENCHES = (process.env.BENCHES ?? 'queue,gateway,email,push').split(',').f
 function runOne(name: string, index: number): Promise<ResultRow[]> {
   return new Promise((resolve, reject) => {
     process.stderr.write(`\n[${index + 1}/${BENCHES.length}] ${name}\n`);
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run-one.ts', name], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run-one.ts', name], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
@@ -39,8 +41,15 @@ for (const [i, name] of BENCHES.entries()) {
 
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 mkdirSync('bench/results', { recursive: true });
-const machine = { node: process.version, cpus: (await import('node:os')).cpus().length, load: (await import('node:os')).loadavg() };
-writeFileSync(`bench/results/${stamp}.json`, JSON.stringify({ date: new Date().toISOString(), machine, rows, failures }, null, 2));
+const machine = {
+  node: process.version,
+  cpus: (await import('node:os')).cpus().length,
+  load: (await import('node:os')).loadavg(),
+};
+writeFileSync(
+  `bench/results/${stamp}.json`,
+  JSON.stringify({ date: new Date().toISOString(), machine, rows, failures }, null, 2),
+);
 const svg = chartSvg(rows, `npm run bench, ${new Date().toISOString().slice(0, 16)}Z, ${machine.cpus} cores`);
 writeFileSync(`bench/results/${stamp}.svg`, svg);
 writeFileSync('bench/results/latest.svg', svg);

@@ -1,6 +1,10 @@
 import { parseArgs } from 'node:util';
-import { NOTIFICATION_STATUSES } from '../functions/gateway/notification-status.js';
-import type { Channel, ListNotificationsFilters } from './notify-types.js';
+import { CHANNELS, type Channel } from '../shared/schemas/channels.js';
+import { NOTIFICATION_STATUSES } from '../shared/schemas/notification-statuses.js';
+
+const isChannel = (value: string): value is Channel => (CHANNELS as readonly string[]).includes(value);
+
+import type { ListNotificationsFilters } from './notify-types.js';
 
 /** A command line the CLI cannot run: printed with the usage, exit code 2. */
 export class UsageError extends Error {
@@ -56,7 +60,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
       const user = required(values.user, '--user');
       const template = required(values.template, '--template');
       const type = required(values.type, '--type');
-      if (type !== 'email' && type !== 'push') throw new UsageError(`--type must be email or push, got ${type}`);
+      if (!isChannel(type)) throw new UsageError(`--type must be ${CHANNELS.join(' or ')}, got ${type}`);
       return {
         kind: 'send',
         user,
@@ -89,11 +93,11 @@ export function parseCli(argv: readonly string[]): CliCommand {
       if (status !== undefined && !NOTIFICATION_STATUSES.includes(status)) {
         throw new UsageError(`--status must be one of ${NOTIFICATION_STATUSES.join(', ')}`);
       }
-      if (values.type !== undefined && values.type !== 'email' && values.type !== 'push') throw new UsageError('--type must be email or push');
+      if (values.type !== undefined && !isChannel(values.type)) throw new UsageError(`--type must be ${CHANNELS.join(' or ')}`);
       const filters: ListNotificationsFilters = {
         ...(status && { status }),
         ...(values.user && { user_id: values.user }),
-        ...(values.type && { notification_type: values.type as Channel }),
+        ...(values.type && { notification_type: values.type }),
         ...(values.page && { page: integer(values.page, '--page') }),
         ...(values.limit && { limit: integer(values.limit, '--limit') }),
       };
@@ -101,7 +105,9 @@ export function parseCli(argv: readonly string[]): CliCommand {
     }
     case 'dlq': {
       const [sub, arg, ...extra] = rest;
-      const ok = extra.length === 0 && ((sub === 'list') || (sub === 'redrive' && arg !== undefined) || (sub === 'purge' && arg === undefined));
+      const ok =
+        extra.length === 0 &&
+        (sub === 'list' || (sub === 'redrive' && arg !== undefined) || (sub === 'purge' && arg === undefined));
       if (!ok) throw new UsageError('dlq list [limit] | dlq redrive <id|all> | dlq purge');
       return { kind: 'dlq', args: rest };
     }

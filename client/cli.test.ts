@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPlatform, type PlatformKit } from '../functions/gateway/test-support/platform-kit.js';
 import { testDatabases } from '../shared/test-support/test-databases.js';
+import { type CliIo, main, parseBatchFile, renderProgress } from './cli.js';
 import { parseCli } from './cli-args.js';
-import { main, parseBatchFile, renderProgress, type CliIo } from './cli.js';
 
 function fakeIo(overrides: Partial<CliIo> = {}) {
   const out: string[] = [];
@@ -22,13 +22,39 @@ function fakeIo(overrides: Partial<CliIo> = {}) {
 
 describe('notify CLI: arguments', () => {
   it('parses send with repeated --var (values may hold =)', () => {
-    expect(parseCli(['send', '--user', 'u1', '--template', 'welcome', '--type', 'push', '--var', 'name=Ada', '--var', 'link=https://x/?a=b', '--request-id', 'r1'])).toEqual({
-      kind: 'send', user: 'u1', template: 'welcome', type: 'push', variables: { name: 'Ada', link: 'https://x/?a=b' }, requestId: 'r1', sendAt: undefined, priority: undefined,
+    expect(
+      parseCli([
+        'send',
+        '--user',
+        'u1',
+        '--template',
+        'welcome',
+        '--type',
+        'push',
+        '--var',
+        'name=Ada',
+        '--var',
+        'link=https://x/?a=b',
+        '--request-id',
+        'r1',
+      ]),
+    ).toEqual({
+      kind: 'send',
+      user: 'u1',
+      template: 'welcome',
+      type: 'push',
+      variables: { name: 'Ada', link: 'https://x/?a=b' },
+      requestId: 'r1',
+      sendAt: undefined,
+      priority: undefined,
     });
   });
 
   it('parses list filters, get, dlq and bench', () => {
-    expect(parseCli(['list', '--status', 'failed', '--limit', '5'])).toEqual({ kind: 'list', filters: { status: 'failed', limit: 5 } });
+    expect(parseCli(['list', '--status', 'failed', '--limit', '5'])).toEqual({
+      kind: 'list',
+      filters: { status: 'failed', limit: 5 },
+    });
     expect(parseCli(['get', 'abc'])).toEqual({ kind: 'get', id: 'abc' });
     expect(parseCli(['dlq', 'redrive', 'all'])).toEqual({ kind: 'dlq', args: ['redrive', 'all'] });
     expect(parseCli(['bench', '--n', '10'])).toEqual({ kind: 'bench', args: ['--n', '10'] });
@@ -95,7 +121,15 @@ describe('notify CLI against the in-process platform', () => {
 
   it('batch sends a file with progress on stderr', async () => {
     const user = await kit.createUser();
-    const lines = [1, 2].map((i) => JSON.stringify({ notification_type: 'email', user_id: user.id, template_code: 'kit_welcome', variables: { name: 'Ada' }, request_id: `cli-batch-${user.id}-${i}` }));
+    const lines = [1, 2].map((i) =>
+      JSON.stringify({
+        notification_type: 'email',
+        user_id: user.id,
+        template_code: 'kit_welcome',
+        variables: { name: 'Ada' },
+        request_id: `cli-batch-${user.id}-${i}`,
+      }),
+    );
     const { io, out, err } = cliIo({ readFile: () => Promise.resolve(lines.join('\n')) });
     expect(await main(['batch', '--file', 'items.ndjson'], io)).toBe(0);
     expect(err()).toContain('100% 2/2');

@@ -2,9 +2,15 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseCli, USAGE, UsageError, type CliCommand } from './cli-args.js';
+import { type CliCommand, parseCli, USAGE, UsageError } from './cli-args.js';
 import { loadCliConfig } from './cli-config.js';
-import { createNotifyClient, NotifyApiError, type FetchLike, type NotifyClient, type SendNotificationRequest } from './notify-client.js';
+import {
+  createNotifyClient,
+  type FetchLike,
+  NotifyApiError,
+  type NotifyClient,
+  type SendNotificationRequest,
+} from './notify-client.js';
 
 /** Everything the CLI touches outside itself, injected so tests run it in-process. */
 export interface CliIo {
@@ -63,7 +69,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
 }
 
-async function run(command: Exclude<CliCommand, { kind: 'help' | 'dlq' | 'bench' }>, client: NotifyClient, io: CliIo): Promise<number> {
+async function run(
+  command: Exclude<CliCommand, { kind: 'help' | 'dlq' | 'bench' }>,
+  client: NotifyClient,
+  io: CliIo,
+): Promise<number> {
   switch (command.kind) {
     case 'send': {
       const accepted = await client.send({
@@ -96,7 +106,8 @@ async function run(command: Exclude<CliCommand, { kind: 'help' | 'dlq' | 'bench'
       return EXIT_OK;
     case 'list': {
       const page = await client.list(command.filters);
-      for (const n of page.data) io.stdout(`${n.id}\t${n.status}\t${n.notification_type}\t${n.user_id}\t${n.template_code}\t${n.created_at}\n`);
+      for (const n of page.data)
+        io.stdout(`${n.id}\t${n.status}\t${n.notification_type}\t${n.user_id}\t${n.template_code}\t${n.created_at}\n`);
       io.stderr(`page ${page.meta.page}/${page.meta.total_pages}, ${page.meta.total} in all\n`);
       return EXIT_OK;
     }
@@ -116,7 +127,7 @@ export function parseBatchFile(text: string, name = 'batch file'): SendNotificat
   let items: unknown;
   try {
     const whole = JSON.parse(text) as unknown;
-    items = Array.isArray(whole) ? whole : (whole as { notifications?: unknown } | null)?.notifications ?? [whole];
+    items = Array.isArray(whole) ? whole : ((whole as { notifications?: unknown } | null)?.notifications ?? [whole]);
   } catch {
     items = text
       .split('\n')

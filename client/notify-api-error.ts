@@ -13,7 +13,14 @@ export class NotifyApiError extends Error {
   /** Seconds from the `Retry-After` header, when the answer had one. */
   readonly retryAfter: number | undefined;
 
-  constructor(init: { status: number; code: string; message: string; meta?: Record<string, unknown>; retryAfter?: number | undefined; cause?: unknown }) {
+  constructor(init: {
+    status: number;
+    code: string;
+    message: string;
+    meta?: Record<string, unknown>;
+    retryAfter?: number | undefined;
+    cause?: unknown;
+  }) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
     this.status = init.status;
     this.code = init.code;

@@ -2,8 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPlatform, type PlatformKit } from '../functions/gateway/test-support/platform-kit.js';
 import { testDatabases } from '../shared/test-support/test-databases.js';
-import { createNotifyClient, NotifyApiError, type FetchLike, type NotifyClient, type SendNotificationRequest } from './notify-client.js';
 import { parseRetryAfter } from './notify-api-error.js';
+import {
+  createNotifyClient,
+  type FetchLike,
+  NotifyApiError,
+  type NotifyClient,
+  type SendNotificationRequest,
+} from './notify-client.js';
 
 describe('notify client against the in-process platform', () => {
   let kit: PlatformKit;
@@ -48,7 +54,11 @@ describe('notify client against the in-process platform', () => {
     items[3] = { ...items[3]!, user_id: 'not-a-uuid' };
     const progress: Array<[number, number]> = [];
     const result = await client.sendBatch(items, { chunkSize: 2, onProgress: (done, total) => progress.push([done, total]) });
-    expect(progress).toEqual([[2, 5], [4, 5], [5, 5]]);
+    expect(progress).toEqual([
+      [2, 5],
+      [4, 5],
+      [5, 5],
+    ]);
     expect(result).toMatchObject({ accepted: 4, rejected: 1 });
     expect(result.items.map((i) => i.index)).toEqual([0, 1, 2, 3, 4]);
     expect(result.items[3]).toMatchObject({ status_code: 400, success: false });
@@ -112,7 +122,11 @@ describe('notify client against the in-process platform', () => {
       variables: [{ name: 'name', required: true }],
     });
     expect(created.version.version).toBe(1);
-    const v2 = await admin.templates.addVersion(code, { content: { subject: 'Yo {{name}}', html: '<p>v2 {{name}}</p>' }, variables: [{ name: 'name' }], activate: false }, 'email');
+    const v2 = await admin.templates.addVersion(
+      code,
+      { content: { subject: 'Yo {{name}}', html: '<p>v2 {{name}}</p>' }, variables: [{ name: 'name' }], activate: false },
+      'email',
+    );
     expect(v2).toMatchObject({ version: 2, is_active: false });
     expect((await admin.templates.activate(code, 2, 'email')).previous_active_version).toBe(1);
     expect((await admin.templates.get(code)).version.version).toBe(2);

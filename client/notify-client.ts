@@ -1,5 +1,5 @@
 import { NotifyApiError, parseRetryAfter } from './notify-api-error.js';
-import { NOTIFY_ROUTES, routePath, type NotifyRouteName } from './notify-routes.js';
+import { NOTIFY_ROUTES, type NotifyRouteName, routePath } from './notify-routes.js';
 import type {
   AddTemplateVersionRequest,
   BatchItemResult,
@@ -11,8 +11,8 @@ import type {
   ListNotificationsFilters,
   ListTemplatesQuery,
   LoginResult,
-  NotificationAccepted,
   Notification,
+  NotificationAccepted,
   NotificationWithTimeline,
   Page,
   PageMeta,
@@ -29,8 +29,8 @@ import type {
   User,
 } from './notify-types.js';
 
-export * from './notify-types.js';
 export { NotifyApiError } from './notify-api-error.js';
+export * from './notify-types.js';
 
 /** Most items the gateway takes in one batch request (`MAX_BATCH` on the server). */
 export const MAX_BATCH_SIZE = 1000;
@@ -104,9 +104,16 @@ export function createNotifyClient(options: NotifyClientOptions) {
     try {
       parsed = text ? JSON.parse(text) : undefined;
     } catch (cause) {
-      throw new NotifyApiError({ status: res.status, code: 'invalid_response', message: `${method} ${pattern}: answer is not JSON (${res.status})`, cause });
+      throw new NotifyApiError({
+        status: res.status,
+        code: 'invalid_response',
+        message: `${method} ${pattern}: answer is not JSON (${res.status})`,
+        cause,
+      });
     }
-    const envelope = parsed as { success?: boolean; error?: string; message?: string; meta?: Record<string, unknown> } | undefined;
+    const envelope = parsed as
+      | { success?: boolean; error?: string; message?: string; meta?: Record<string, unknown> }
+      | undefined;
     if (!res.ok || envelope?.success !== true) {
       throw new NotifyApiError({
         status: res.status,
@@ -139,7 +146,10 @@ export function createNotifyClient(options: NotifyClientOptions) {
      * the other. Items are answered one by one (a rejected item does not fail
      * the call); `items[].index` is the position in `notifications`.
      */
-    async sendBatch(notifications: readonly SendNotificationRequest[], batchOptions: SendBatchOptions = {}): Promise<BatchResult> {
+    async sendBatch(
+      notifications: readonly SendNotificationRequest[],
+      batchOptions: SendBatchOptions = {},
+    ): Promise<BatchResult> {
       const size = Math.min(MAX_BATCH_SIZE, Math.max(1, Math.floor(batchOptions.chunkSize ?? MAX_BATCH_SIZE)));
       const result: BatchResult = { accepted: 0, rejected: 0, items: [] };
       for (let start = 0; start < notifications.length; start += size) {
@@ -185,13 +195,19 @@ export function createNotifyClient(options: NotifyClientOptions) {
     },
 
     templates: {
-      create: (body: CreateTemplateRequest): Promise<Template & { version: TemplateVersion }> => data('templates.create', { body }),
-      get: (code: string, query: GetTemplateQuery = {}): Promise<ResolvedTemplate> => data('templates.get', { params: { code }, query }),
+      create: (body: CreateTemplateRequest): Promise<Template & { version: TemplateVersion }> =>
+        data('templates.create', { body }),
+      get: (code: string, query: GetTemplateQuery = {}): Promise<ResolvedTemplate> =>
+        data('templates.get', { params: { code }, query }),
       list: (query: ListTemplatesQuery = {}): Promise<Page<Template>> => page('templates.list', { query }),
       /** Add a version; `channel` picks the template when one code exists on both channels. */
       addVersion: (code: string, body: AddTemplateVersionRequest, channel?: Channel): Promise<TemplateVersion> =>
         data('templates.addVersion', { params: { code }, query: { channel }, body }),
-      activate: (code: string, version: number, channel?: Channel): Promise<TemplateVersion & { previous_active_version: number | null }> =>
+      activate: (
+        code: string,
+        version: number,
+        channel?: Channel,
+      ): Promise<TemplateVersion & { previous_active_version: number | null }> =>
         data('templates.activate', { params: { code, version }, query: { channel } }),
       render: (code: string, body: RenderTemplateRequest = {}, channel?: Channel): Promise<RenderedTemplate> =>
         data('templates.render', { params: { code }, query: { channel }, body }),
@@ -202,7 +218,8 @@ export function createNotifyClient(options: NotifyClientOptions) {
 function queryString(query: Query | undefined): string {
   if (!query) return '';
   const search = new URLSearchParams();
-  for (const [key, value] of Object.entries(query) as Array<[string, unknown]>) if (value !== undefined) search.set(key, String(value));
+  for (const [key, value] of Object.entries(query) as Array<[string, unknown]>)
+    if (value !== undefined) search.set(key, String(value));
   const text = search.toString();
   return text ? `?${text}` : '';
 }

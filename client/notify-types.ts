@@ -1,9 +1,20 @@
 import type { z } from 'zod';
-import type { listNotificationsQuery, notificationBody } from '../functions/gateway/notification.schemas.js';
-import type { NotificationStatus } from '../functions/gateway/notification-status.js';
-import type { emailContentSchema, languageSchema, pushContentSchema, variableDeclarationsSchema } from '../functions/template/content.js';
-import type { getTemplateQuery, listTemplatesQuery, renderBody, templateCodeSchema } from '../functions/template/wire.js';
-import type { createUserBody, updatePreferencesBody, updateUserBody } from '../functions/user/user.schemas.js';
+import type { listNotificationsQuery, notificationBody } from '../functions/gateway/intake/notification.schemas.js';
+import type {
+  emailContentSchema,
+  languageSchema,
+  pushContentSchema,
+  variableDeclarationsSchema,
+} from '../functions/template/engine/content.js';
+import type {
+  getTemplateQuery,
+  listTemplatesQuery,
+  renderBody,
+  templateCodeSchema,
+} from '../functions/template/templates/wire.js';
+import type { createUserBody, updatePreferencesBody, updateUserBody } from '../functions/user/users/user.schemas.js';
+import type { Channel } from '../shared/schemas/channels.js';
+import type { NotificationStatus } from '../shared/schemas/notification-statuses.js';
 
 /*
  * Request types come from the zod schemas the routes validate with (type-only
@@ -13,7 +24,7 @@ import type { createUserBody, updatePreferencesBody, updateUserBody } from '../f
 
 // ---- requests ----------------------------------------------------------------
 
-export type Channel = 'email' | 'push';
+export type { Channel };
 
 /** Body of `POST /api/v1/notifications` (one item of a batch too). */
 export type SendNotificationRequest = z.input<typeof notificationBody>;

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { MigrationSet } from '../shared/db/create-db.js';
+import { deliveryMigrations } from '../shared/delivery/delivery-migrations.js';
 
 /** Where a function keeps its migrations: `functions/<name>/migrations` (copied beside the build output). */
 export function migrationsOf(name: string): MigrationSet {
@@ -7,4 +8,9 @@ export function migrationsOf(name: string): MigrationSet {
 }
 
 /** Every function's migrations, in the order they apply. */
-export const allMigrations: MigrationSet[] = [migrationsOf('user'), migrationsOf('template'), migrationsOf('gateway')];
+export const allMigrations: MigrationSet[] = [
+  migrationsOf('user'),
+  migrationsOf('template'),
+  migrationsOf('gateway'),
+  deliveryMigrations,
+];

@@ -1,6 +1,7 @@
 // Dead-letter tooling: npm run dlq -- list [limit] | redrive <id|all> | purge
 // Works on whichever queue the environment names (QUEUE_DRIVER, AMQP_URL, SQS_*).
 import { loadConfig } from '../shared/config.js';
+import { createDb, dbOptionsFrom } from '../shared/db/create-db.js';
 import { createLogger } from '../shared/logging/logger.js';
 import { createQueue } from '../shared/queue/create-queue.js';
 
@@ -17,13 +18,21 @@ async function main(args: string[]): Promise<number> {
     console.error('QUEUE_DRIVER is memory: its dead letters live inside the running process. Set AMQP_URL or QUEUE_DRIVER=sqs.');
     return 2;
   }
-  const queue = await createQueue(config, createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel, name: 'dlq' }));
+  // the postgres driver's dead letters are rows of the database (PGlite under DATA_DIR: stop `npm start` first)
+  const database = config.queue.driver === 'postgres' ? await createDb(dbOptionsFrom(config)) : undefined;
+  const queue = await createQueue(
+    config,
+    createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel, name: 'dlq' }),
+    database,
+  );
   try {
     if (command === 'list') {
       const limit = arg ? Number(arg) : 50;
       if (!Number.isInteger(limit) || limit < 1) throw new Error(`limit must be a positive integer, got ${arg}`);
       const [letters, stats] = await Promise.all([queue.deadLetters.list(limit), queue.stats()]);
-      console.log(`${stats.deadLetterDepth} dead letter(s)${letters.length < stats.deadLetterDepth ? `, showing ${letters.length}` : ''}`);
+      console.log(
+        `${stats.deadLetterDepth} dead letter(s)${letters.length < stats.deadLetterDepth ? `, showing ${letters.length}` : ''}`,
+      );
       for (const d of letters) {
         const body = d.body as { notification_id?: string } | undefined;
         console.log(
@@ -40,6 +49,7 @@ async function main(args: string[]): Promise<number> {
     return 0;
   } finally {
     await queue.close();
+    await database?.close();
   }
 }
 

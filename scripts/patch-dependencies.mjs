@@ -12,7 +12,8 @@ const PATCHES = [
   {
     files: ['node_modules/postgres/src/connection.js', 'node_modules/postgres/cjs/src/connection.js'],
     before: '  function nextWrite(fn) {\n    const x = socket.write(chunk, fn)',
-    after: '  function nextWrite(fn) {\n    if (socket === null) return (chunk = nextWriteTimer = null, false) // patched: connection closed first\n    const x = socket.write(chunk, fn)',
+    after:
+      '  function nextWrite(fn) {\n    if (socket === null) return (chunk = nextWriteTimer = null, false) // patched: connection closed first\n    const x = socket.write(chunk, fn)',
   },
 ];
 

@@ -4,7 +4,7 @@
 // unset) and scripts/test.mjs (to say which were left out and why).
 import { readdirSync, readFileSync } from 'node:fs';
 
-const ROOTS = ['functions', 'shared', 'infra', 'scripts', 'client'];
+const ROOTS = ['functions', 'shared', 'infra', 'scripts', 'client', 'tests'];
 
 export function testFiles() {
   return ROOTS.flatMap((root) => {

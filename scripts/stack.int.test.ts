@@ -9,10 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import webpush from 'web-push';
-import { startLocalPushService, type LocalPushService } from '../functions/push/local-push-service.js';
+import { type LocalPushService, startLocalPushService } from '../functions/push/local/local-push-service.js';
 import { freePort } from '../infra/docker/smtp-sink.js';
-import { startCapturingSmtpSink, type CapturingSmtpSink } from './stack/capturing-smtp-sink.js';
-import { startStack, STACK_FUNCTIONS, type Stack, type StackFunction } from './stack/stack-runner.js';
+import type { Channel } from '../shared/schemas/channels.js';
+import { type CapturingSmtpSink, startCapturingSmtpSink } from './stack/capturing-smtp-sink.js';
+import { STACK_FUNCTIONS, type Stack, type StackFunction, startStack } from './stack/stack-runner.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'stack-e2e-'));
 const logs = new Map<string, string[]>();
@@ -44,16 +45,20 @@ async function api(method: string, path: string, options: { body?: unknown; auth
 
 async function createUser(preferences = { email: true, push: true }) {
   const email = `u-${randomUUID()}@example.com`;
-  const created = await api('POST', '/api/v1/users/', { auth: null, body: { name: 'Ada', email, password: 'a good password', preferences } });
+  const created = await api('POST', '/api/v1/users/', {
+    auth: null,
+    body: { name: 'Ada', email, password: 'a good password', preferences },
+  });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   const login = await api('POST', '/api/v1/auth/login', { auth: null, body: { email, password: 'a good password' } });
   expect(login.status, JSON.stringify(login.body)).toBe(200);
   return { id: created.body.data.id as string, email, token: login.body.data.access_token as string };
 }
 
-async function createTemplate(channel: 'email' | 'push'): Promise<string> {
+async function createTemplate(channel: Channel): Promise<string> {
   const code = `${channel}_${randomBytes(4).toString('hex')}`;
-  const content = channel === 'email' ? { subject: 'Hi {{name}}', html: '<p>Hello {{name}}</p>' } : { title: 'Hi {{name}}', body: 'Welcome' };
+  const content =
+    channel === 'email' ? { subject: 'Hi {{name}}', html: '<p>Hello {{name}}</p>' } : { title: 'Hi {{name}}', body: 'Welcome' };
   const res = await api('POST', '/api/v1/templates', {
     body: { template_code: code, channel, category: 'onboarding', content, variables: [{ name: 'name', required: true }] },
   });
@@ -61,7 +66,7 @@ async function createTemplate(channel: 'email' | 'push'): Promise<string> {
   return code;
 }
 
-const notification = (channel: 'email' | 'push', userId: string, code: string) => ({
+const notification = (channel: Channel, userId: string, code: string) => ({
   notification_type: channel,
   user_id: userId,
   template_code: code,
@@ -125,7 +130,8 @@ afterAll(async () => {
   await sink?.close();
   await pushService?.close();
   rmSync(dataDir, { recursive: true, force: true });
-  if (codes) expect(codes, 'every process ends with 0 on SIGTERM').toEqual(Object.fromEntries(Object.keys(codes).map((n) => [n, 0])));
+  if (codes)
+    expect(codes, 'every process ends with 0 on SIGTERM').toEqual(Object.fromEntries(Object.keys(codes).map((n) => [n, 0])));
 }, 60_000);
 
 describe('five processes against Postgres, Redis and RabbitMQ', () => {
@@ -156,10 +162,13 @@ describe('five processes against Postgres, Redis and RabbitMQ', () => {
     const pushId = push.body.data.notification_id as string;
 
     try {
-      await vi.waitFor(async () => expect([await statusOf(emailId), await statusOf(pushId)]).toEqual(['delivered', 'delivered']), {
-        timeout: 30_000,
-        interval: 200,
-      });
+      await vi.waitFor(
+        async () => expect([await statusOf(emailId), await statusOf(pushId)]).toEqual(['delivered', 'delivered']),
+        {
+          timeout: 30_000,
+          interval: 200,
+        },
+      );
     } catch (err) {
       throw new Error(`${String(err)}\n${logsOf('gateway', 'email', 'push')}`);
     }
@@ -218,7 +227,8 @@ describe('five processes against Postgres, Redis and RabbitMQ', () => {
     } catch (err) {
       throw new Error(`${String(err)}\n${logsOf('gateway', 'email')}`);
     }
-    for (const status of ['queued', 'sending', 'failed', 'pending']) expect(await countWithStatus(user.id, status), status).toBe(0);
+    for (const status of ['queued', 'sending', 'failed', 'pending'])
+      expect(await countWithStatus(user.id, status), status).toBe(0);
 
     const mails = sink.mails.filter((m) => m.to[0] === user.email);
     const ids = new Set(accepted);

@@ -5,12 +5,13 @@
 //
 //   npm run stack                 # DATABASE_URL / REDIS_URL / AMQP_URL, or the local defaults
 //   npm run stack -- --fresh      # a throwaway database and RabbitMQ vhost, dropped on exit
+//   STACK_PORTS=gateway=9000,smtp=2525,mail=9025 npm run stack   # other ports (functions, mail catcher SMTP / UI)
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import webpush from 'web-push';
-import { startMailCatcher } from '../functions/email/mail-catcher.js';
-import { LOCAL_PUSH_CERT_DIR, startLocalPushService } from '../functions/push/local-push-service.js';
-import { startStack, STACK_FUNCTIONS, type StackFunction } from './stack/stack-runner.js';
+import { startMailCatcher } from '../functions/email/catcher/mail-catcher.js';
+import { LOCAL_PUSH_CERT_DIR, startLocalPushService } from '../functions/push/local/local-push-service.js';
+import { DEFAULT_PORTS, STACK_FUNCTIONS, type StackFunction, startStack } from './stack/stack-runner.js';
 
 const fresh = process.argv.includes('--fresh');
 const env = process.env;
@@ -39,14 +40,28 @@ function readable(line: string): string {
 }
 const print = (text: string) => process.stdout.write(`${text}\n`);
 
-const mailCatcher = await startMailCatcher();
+/** `STACK_PORTS`: `name=port` pairs, a function's name or `smtp` / `mail` for the mail catcher. */
+const ports: Record<string, number> = { ...DEFAULT_PORTS, smtp: 1025, mail: 8025 };
+for (const pair of (env.STACK_PORTS ?? '').split(',').filter(Boolean)) {
+  const [name, port] = pair.split('=');
+  if (!name || !(name in ports) || !Number.isInteger(Number(port))) {
+    print(`STACK_PORTS: "${pair}" is not name=port with name one of ${Object.keys(ports).join(', ')}`);
+    process.exit(2);
+  }
+  ports[name] = Number(port);
+}
+
+const mailCatcher = await startMailCatcher({ smtpPort: ports.smtp!, webPort: ports.mail! });
 const pushService = await startLocalPushService({
   port: Number(env.LOCAL_PUSH_SERVICE_PORT ?? 8090),
   certDir: join(dataDir, LOCAL_PUSH_CERT_DIR),
 });
 const pushCaFile = join(dataDir, LOCAL_PUSH_CERT_DIR, 'ca.pem');
 writeFileSync(pushCaFile, pushService.certificatePem);
-const vapid = env.VAPID_PUBLIC_KEY && env.VAPID_PRIVATE_KEY ? { publicKey: env.VAPID_PUBLIC_KEY, privateKey: env.VAPID_PRIVATE_KEY } : webpush.generateVAPIDKeys();
+const vapid =
+  env.VAPID_PUBLIC_KEY && env.VAPID_PRIVATE_KEY
+    ? { publicKey: env.VAPID_PUBLIC_KEY, privateKey: env.VAPID_PRIVATE_KEY }
+    : webpush.generateVAPIDKeys();
 
 let stopping = false;
 const stack = await startStack({
@@ -54,6 +69,7 @@ const stack = await startStack({
   redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   amqpUrl: env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
   fresh,
+  ports: Object.fromEntries(STACK_FUNCTIONS.map((name) => [name, ports[name]!])),
   smtp: { host: mailCatcher.smtpHost, port: mailCatcher.smtpPort },
   pushCaFile,
   dataDir,
@@ -99,12 +115,19 @@ async function shutdown(signal: string) {
   const codes = await stack.stop();
   await mailCatcher.stop();
   await pushService.close();
-  print(`${tag('stack')} stopped: ${Object.entries(codes).map(([n, c]) => `${n}=${c}`).join(' ')}`);
+  print(
+    `${tag('stack')} stopped: ${Object.entries(codes)
+      .map(([n, c]) => `${n}=${c}`)
+      .join(' ')}`,
+  );
   process.exit(Object.values(codes).every((c) => c === 0) ? 0 : 1);
 }
-process.once('SIGINT', () => void shutdown('SIGINT'));
-process.once('SIGTERM', () => void shutdown('SIGTERM'));
+// `on`, not `once`: a Ctrl-C reaches this process twice (from the terminal, and forwarded by npm), and a
+// second signal without a handler would kill the runner halfway through stopping, leaving functions behind
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
 // the children live in their own process groups: never leave them behind
 process.once('exit', () => {
-  for (const proc of stack.processes.values()) if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL');
+  for (const proc of stack.processes.values())
+    if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL');
 });

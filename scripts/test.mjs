@@ -1,6 +1,8 @@
-// The README's test command. Runs vitest in two phases (every suite, then the
+// The README's test command. Type-checks and lints the whole tree (tests
+// included), then runs vitest in two phases (every suite, then the
 // fault-injection suite on its own, when its services are set), names the
 // service suites it left out and ends with one line: N passed, N failed.
+// A file filter on the command line runs just those suites.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,15 +35,39 @@ function phase(name, env) {
   }
   let failed = summary.numFailedTests;
   if (result.status !== 0 && failed === 0) failed = summary.numFailedTestSuites || 1;
-  return { passed: summary.numPassedTests, failed, skipped: summary.numPendingTests + summary.numTodoTests, ok: result.status === 0 };
+  return {
+    passed: summary.numPassedTests,
+    failed,
+    skipped: summary.numPendingTests + summary.numTodoTests,
+    ok: result.status === 0,
+  };
 }
 
-const phases = [phase('suites', {})];
-// a file filter on the command line means "just these": no second phase
-if (!faultsLeftOut && process.argv.length <= 2) {
+/** A whole-tree check (type check, linter): one passed or one failed. */
+function check(name, command, args) {
+  console.log(`\n${name}: ${[command, ...args].join(' ')}`);
+  const result = spawnSync(command, args, { stdio: 'inherit' });
+  const ok = result.status === 0;
+  console.log(ok ? `${name}: ok` : `${name}: FAILED`);
+  return { passed: ok ? 1 : 0, failed: ok ? 0 : 1, skipped: 0, ok };
+}
+
+// a file filter on the command line means "just these": no whole-tree checks, no second phase
+const wholeRun = process.argv.length <= 2;
+const checks = wholeRun
+  ? [
+      check('type check', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']),
+      check('lint and format', 'npx', ['biome', 'ci', '.']),
+    ]
+  : [];
+const phases = [...checks, phase('suites', {})];
+if (!faultsLeftOut && wholeRun) {
   console.log('\nFault-injection phase (scripts/faults):');
   phases.push(phase('faults', { TEST_PHASE: 'faults' }));
 }
-const total = phases.reduce((t, p) => ({ passed: t.passed + p.passed, failed: t.failed + p.failed, skipped: t.skipped + p.skipped }), { passed: 0, failed: 0, skipped: 0 });
+const total = phases.reduce(
+  (t, p) => ({ passed: t.passed + p.passed, failed: t.failed + p.failed, skipped: t.skipped + p.skipped }),
+  { passed: 0, failed: 0, skipped: 0 },
+);
 console.log(`${total.passed} passed, ${total.failed} failed${total.skipped > 0 ? `, ${total.skipped} skipped` : ''}`);
 process.exit(phases.every((p) => p.ok) ? 0 : 1);

@@ -1,4 +1,11 @@
 import { z } from 'zod';
+import { type EmailSettings, emailEnv, emailProblems, emailSettings } from './config-email.js';
+import { passwordEnv, passwordProblems, passwordScryptCost, type ScryptCost } from './config-passwords.js';
+import { type PushSettings, pushEnv, pushProblems, pushSettings, type VapidSettings, vapidSettings } from './config-push.js';
+import { type TemplateLimits, templateEnv, templateLimits } from './config-templates.js';
+import { booleanFlag, commaList, optionalString, optionalUrl, positiveInt } from './config-values.js';
+import { type WebhookSettings, webhookEnv, webhookSettings } from './config-webhooks.js';
+import { FUNCTION_NAMES, type FunctionName } from './runtime/function-names.js';
 
 /**
  * The one reader of `process.env`. Every setting of every function is named
@@ -7,82 +14,36 @@ import { z } from 'zod';
  */
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-const QUEUE_DRIVERS = ['memory', 'rabbitmq', 'sqs'] as const;
-const EMAIL_PROVIDERS = ['smtp', 'ses'] as const;
+const QUEUE_DRIVERS = ['postgres', 'memory', 'rabbitmq', 'sqs'] as const;
+/** RabbitMQ queue types the adapter declares: `classic` (one priority queue per key) or `quorum` (replicated, one queue per priority band). */
+export const AMQP_QUEUE_TYPES = ['classic', 'quorum'] as const;
+export type AmqpQueueType = (typeof AMQP_QUEUE_TYPES)[number];
 const TRACE_EXPORTERS = ['none', 'otlp', 'console'] as const;
-
-const optionalString = z
-  .string()
-  .optional()
-  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
-
-const optionalUrl = optionalString.pipe(z.url().optional());
-
-const booleanFlag = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
-  .optional()
-  .transform((value) => value === 'true' || value === '1' || value === 'yes');
-
-const commaList = <T extends z.ZodType<string, string>>(item: T) =>
-  z
-    .string()
-    .optional()
-    .transform((value) =>
-      (value ?? '')
-        .split(',')
-        .map((part) => part.trim())
-        .filter((part) => part.length > 0),
-    )
-    .pipe(z.array(item));
-
-const port = z.coerce.number().int().min(1).max(65535);
-const positiveInt = z.coerce.number().int().positive();
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   DATA_DIR: z.string().min(1).default('./.data'),
-  PORT: port.optional(),
+  // 0: any free port (tests), the bound one is logged
+  PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** Interface the HTTP servers bind: loopback unless told (containers set 0.0.0.0). */
+  HOST: z.string().min(1).default('127.0.0.1'),
 
   DATABASE_URL: optionalUrl,
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   REDIS_URL: optionalUrl,
   QUEUE_DRIVER: z.enum(QUEUE_DRIVERS).optional(),
   AMQP_URL: optionalUrl,
   AMQP_QUEUE_PREFIX: z.string().default(''),
+  AMQP_QUEUE_TYPE: z.enum(AMQP_QUEUE_TYPES).default('classic'),
   SQS_ENDPOINT: optionalUrl,
   SQS_QUEUE_PREFIX: z.string().default(''),
-  SQS_CREATE_QUEUES: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  SQS_CREATE_QUEUES: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   AWS_REGION: z.string().min(1).default('us-east-1'),
-
-  SMTP_HOST: optionalString,
-  SMTP_PORT: port.optional(),
-  SMTP_USER: optionalString,
-  SMTP_PASS: optionalString,
-  SMTP_SECURE: booleanFlag,
-  EMAIL_FROM: z.string().min(3).default('Notifications <notifications@localhost>'),
-  EMAIL_PROVIDERS: commaList(z.enum(EMAIL_PROVIDERS)).transform((list) =>
-    list.length > 0 ? list : (['smtp'] as Array<(typeof EMAIL_PROVIDERS)[number]>),
-  ),
-  SES_ENDPOINT: optionalUrl,
-  SES_REGION: optionalString,
-  EMAIL_CONCURRENCY: positiveInt.default(32),
-  SMTP_POOL_SIZE: positiveInt.default(5),
-  SMTP_TIMEOUT_MS: positiveInt.default(10_000),
-  SMTP_SEND_RATE: z.coerce.number().min(0).default(0),
-  SES_SEND_RATE: z.coerce.number().min(0).default(14),
-  SES_CONFIGURATION_SET: optionalString,
-  EMAIL_BREAKER_RESET_MS: positiveInt.default(30_000),
-  EMAIL_BREAKER_VOLUME: positiveInt.default(5),
-  PUBLIC_BASE_URL: z.url().default('http://localhost:8000'),
-  EMAIL_UNSUBSCRIBE_MAILTO: optionalString.pipe(z.email().optional()),
-  EMAIL_TRANSACTIONAL_CATEGORIES: z.string().default('security').transform((v) => v.split(',').map((c) => c.trim()).filter(Boolean)),
-  UNSUBSCRIBE_LINK_TTL_DAYS: positiveInt.default(90),
-  SNS_VERIFY_SIGNATURES: z.enum(['true', 'false', '1', '0', 'yes', 'no']).default('true').transform((v) => v === 'true' || v === '1' || v === 'yes'),
-  SNS_SUBSCRIBE_HOST_ALLOWLIST: commaList(z.string().min(1)),
-
-  VAPID_PUBLIC_KEY: optionalString,
-  VAPID_PRIVATE_KEY: optionalString,
-  VAPID_SUBJECT: optionalString,
+  ...emailEnv,
 
   USER_SERVICE_URL: optionalUrl,
   TEMPLATE_SERVICE_URL: optionalUrl,
@@ -91,26 +52,31 @@ const envSchema = z.object({
   PUSH_SERVICE_URL: optionalUrl,
   RATE_LIMIT_PER_KEY_PER_MINUTE: positiveInt.default(60_000),
   RATE_LIMIT_PER_USER_PER_MINUTE: positiveInt.default(120),
+  /** Notifications of this priority or above are sent inside a recipient's quiet hours too. */
+  QUIET_HOURS_BYPASS_PRIORITY: z.coerce.number().int().min(0).max(11).default(8),
   OUTBOX_BATCH_SIZE: positiveInt.default(500),
+  /** Subscribers a fan-out writes per transaction (one page of the topic). */
+  FANOUT_PAGE_SIZE: positiveInt.default(500),
+  /** How long a gateway holds a fan-out between pages; one that died holding it loses it after this. */
+  FANOUT_LEASE_MS: positiveInt.default(30_000),
+  /** Lifetime of an inbox embed token (`POST /api/v1/inbox/tokens`). */
+  INBOX_TOKEN_TTL_SECONDS: positiveInt.default(3600),
+  /** How often an idle inbox stream sends a heartbeat. */
+  INBOX_HEARTBEAT_MS: positiveInt.default(15_000),
 
   ADMIN_API_KEY: optionalString.pipe(z.string().min(24, 'must be at least 24 characters').optional()),
   JWT_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   JWT_TTL_SECONDS: positiveInt.default(3600),
+  ...passwordEnv,
+  ...templateEnv,
+  ...webhookEnv,
+  INTERNAL_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
 
   BODY_LIMIT_BYTES: positiveInt.default(64 * 1024),
-  PUSH_ENDPOINT_ALLOWLIST: commaList(z.string().min(1)),
-  PUSH_CONCURRENCY: positiveInt.default(32),
-  PUSH_DEFAULT_TTL_SECONDS: z.coerce.number().int().min(0).max(2_419_200).default(86_400),
-  PUSH_DEFAULT_URGENCY: z.enum(['very-low', 'low', 'normal', 'high']).default('normal'),
-  PUSH_REQUEST_TIMEOUT_MS: positiveInt.default(10_000),
-  PUSH_CA_FILE: optionalString,
-  FCM_SERVICE_ACCOUNT_PATH: optionalString,
-  FCM_SERVICE_ACCOUNT_JSON: optionalString,
-  FCM_PROJECT_ID: optionalString,
-  FCM_ENDPOINT: z.url().default('https://fcm.googleapis.com'),
-  FCM_TOKEN_URL: optionalUrl,
-  LOCAL_PUSH_SERVICE_PORT: port.default(8090),
-  FUNCTIONS: commaList(z.enum(['gateway', 'user', 'template', 'email', 'push'])),
+  ...pushEnv,
+  FUNCTIONS: commaList(z.enum(FUNCTION_NAMES)),
+  START_PORTS: commaList(z.string().regex(new RegExp(`^(${FUNCTION_NAMES.join('|')})=\\d{1,5}$`), 'expected name=port pairs')),
+  START_ANY_PORTS: booleanFlag,
   CACHE_USER_TTL_SECONDS: positiveInt.default(30),
 
   OTEL_TRACES_EXPORTER: z.enum(TRACE_EXPORTERS).default('none'),
@@ -134,42 +100,33 @@ export interface Config {
   logLevel: (typeof LOG_LEVELS)[number];
   dataDir: string;
   /** Functions `npm start` runs in its process (FUNCTIONS; all when unset). */
-  functions: Array<'gateway' | 'user' | 'template' | 'email' | 'push'>;
+  functions: FunctionName[];
+  /** Ports `npm start` listens on instead of 8000-8004 (START_PORTS: `gateway=9000,user=9001`). */
+  startPorts: Partial<Record<FunctionName, number>>;
+  /** `npm start` lets the system pick each function's port and prints it (START_ANY_PORTS; tests running several at once). */
+  startAnyPorts: boolean;
   port: number | undefined;
+  /** Interface the HTTP servers bind (HOST). */
+  host: string;
   databaseUrl: string | undefined;
+  /** Connections each process's Postgres pool may open (DATABASE_POOL_SIZE, default 10). */
+  databasePoolSize: number;
   redisUrl: string | undefined;
   queue: {
     driver: (typeof QUEUE_DRIVERS)[number];
     amqpUrl: string | undefined;
     /** Prefix of every RabbitMQ exchange and queue name, so several deployments share one vhost. */
     amqpQueuePrefix: string;
+    /** RabbitMQ queue type (AMQP_QUEUE_TYPE): `classic` (default) or `quorum`. */
+    amqpQueueType: AmqpQueueType;
     sqsEndpoint: string | undefined;
     sqsQueuePrefix: string;
     /** Create the SQS queues at start (off where infrastructure code owns them). */
     sqsCreateQueues: boolean;
     awsRegion: string;
   };
-  email: {
-    from: string;
-    providers: Array<(typeof EMAIL_PROVIDERS)[number]>;
-    smtp: { host: string | undefined; port: number | undefined; user: string | undefined; pass: string | undefined; secure: boolean };
-    ses: { endpoint: string | undefined; region: string | undefined };
-    /** Messages the email consumer handles at once per replica. */
-    concurrency: number;
-    /** Pooled SMTP connections, the timeout of each SMTP step, and sends per second (0 = unlimited, shared by replicas). */
-    smtpPool: { size: number; timeoutMs: number; sendRatePerSecond: number };
-    /** SES sends per second (the account's MaxSendRate), shared by replicas. */
-    sesSendRatePerSecond: number;
-    /** SES configuration set whose SNS event destination feeds `POST /api/v1/email/events`. */
-    sesConfigurationSet: string | undefined;
-    /** Per-provider circuit breaker: calls before it may open, and how long it stays open before a probe. */
-    breaker: { volumeThreshold: number; resetMs: number };
-    /** One-click unsubscribe links (RFC 8058) served by the user function behind `publicBaseUrl`. */
-    unsubscribe: { publicBaseUrl: string; mailto: string | undefined; ttlDays: number; transactionalCategories: string[] };
-    /** SES events over SNS: verify signatures; extra SubscribeURL hosts trusted (tests, emulators). */
-    sns: { verifySignatures: boolean; subscribeHostAllowlist: string[] };
-  };
-  vapid: { publicKey: string | undefined; privateKey: string | undefined; subject: string | undefined };
+  email: EmailSettings;
+  vapid: VapidSettings;
   services: {
     userUrl: string | undefined;
     templateUrl: string | undefined;
@@ -177,27 +134,31 @@ export interface Config {
     emailUrl: string | undefined;
     pushUrl: string | undefined;
   };
-  gateway: { rateLimitPerKeyPerMinute: number; rateLimitPerUserPerMinute: number; outboxBatchSize: number };
-  auth: { adminApiKey: string | undefined; jwtSecret: string | undefined; jwtTtlSeconds: number };
-  http: { bodyLimitBytes: number };
-  push: {
-    endpointAllowlist: string[];
-    concurrency: number;
-    defaultTtlSeconds: number;
-    defaultUrgency: 'very-low' | 'low' | 'normal' | 'high';
-    requestTimeoutMs: number;
-    /** Extra CA (PEM file) trusted for push services; in development, the local push service's. */
-    caFile: string | undefined;
-    fcm: {
-      serviceAccountPath: string | undefined;
-      serviceAccountJson: string | undefined;
-      projectId: string | undefined;
-      endpoint: string;
-      tokenUrl: string | undefined;
-    };
-    localServicePort: number;
+  gateway: {
+    rateLimitPerKeyPerMinute: number;
+    rateLimitPerUserPerMinute: number;
+    outboxBatchSize: number;
+    /** At or above it, quiet hours do not hold a notification (11: nothing bypasses them). */
+    quietHoursBypassPriority: number;
+    fanoutPageSize: number;
+    fanoutLeaseMs: number;
   };
+  inbox: { tokenTtlSeconds: number; heartbeatMs: number };
+  auth: {
+    adminApiKey: string | undefined;
+    jwtSecret: string | undefined;
+    jwtTtlSeconds: number;
+    /** Signs the service credentials of calls between functions (`/internal/v1`). */
+    internalSecret: string | undefined;
+    /** scrypt cost of new password hashes (PASSWORD_SCRYPT_N, _R, _P; OWASP's by default). */
+    passwordScrypt: ScryptCost;
+  };
+  http: { bodyLimitBytes: number };
+  webhooks: WebhookSettings;
+  push: PushSettings;
   cache: { userTtlSeconds: number };
+  /** liquidjs's limits on each template source (TEMPLATE_PARSE_LIMIT, TEMPLATE_RENDER_LIMIT_MS, TEMPLATE_MEMORY_LIMIT). */
+  templates: TemplateLimits;
   tracing: {
     /** Where finished spans go: nowhere (`none`; trace context is still propagated), an OTLP/HTTP collector, or stdout. */
     exporter: (typeof TRACE_EXPORTERS)[number];
@@ -229,7 +190,8 @@ function decodeHeaderPart(part: string): string {
   }
 }
 
-const DEV_PUSH_ALLOWLIST = ['localhost', '127.0.0.1', '[::1]'];
+/** Values an example file or a tutorial ships: a secret like this is known to everyone who read it. */
+const PLACEHOLDER_SECRET = /change[-_ ]?me|replace[-_ ]?me|placeholder|your[-_ ]?(secret|key)/i;
 
 /**
  * Parse and validate the environment. Throws one {@link ConfigError} naming
@@ -246,9 +208,15 @@ export function loadConfig(env: Env = process.env): Config {
     if (e.NODE_ENV === 'production') {
       if (!e.ADMIN_API_KEY) problems.push('ADMIN_API_KEY: required when NODE_ENV=production');
       if (!e.JWT_SECRET) problems.push('JWT_SECRET: required when NODE_ENV=production');
+      if (!e.INTERNAL_SECRET) problems.push('INTERNAL_SECRET: required when NODE_ENV=production');
+      const secrets = { ADMIN_API_KEY: e.ADMIN_API_KEY, JWT_SECRET: e.JWT_SECRET, INTERNAL_SECRET: e.INTERNAL_SECRET };
+      for (const [name, value] of Object.entries(secrets)) {
+        if (value && PLACEHOLDER_SECRET.test(value)) problems.push(`${name}: a placeholder value; generate a secret`);
+      }
     }
+    problems.push(...passwordProblems(e, e.NODE_ENV === 'production'));
+    problems.push(...emailProblems(e, e.NODE_ENV === 'production'), ...pushProblems(e));
     if (e.QUEUE_DRIVER === 'rabbitmq' && !e.AMQP_URL) problems.push('AMQP_URL: required when QUEUE_DRIVER=rabbitmq');
-    if (Boolean(e.SMTP_USER) !== Boolean(e.SMTP_PASS)) problems.push('SMTP_USER, SMTP_PASS: set both or neither');
   }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
 
@@ -257,38 +225,26 @@ export function loadConfig(env: Env = process.env): Config {
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
     dataDir: e.DATA_DIR,
-    functions: e.FUNCTIONS.length > 0 ? e.FUNCTIONS : ['gateway', 'user', 'template', 'email', 'push'],
+    functions: e.FUNCTIONS.length > 0 ? e.FUNCTIONS : [...FUNCTION_NAMES],
+    startPorts: Object.fromEntries(e.START_PORTS.map((pair) => pair.split('=')).map(([name, n]) => [name, Number(n)])),
+    startAnyPorts: e.START_ANY_PORTS,
     port: e.PORT,
+    host: e.HOST,
     databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
     redisUrl: e.REDIS_URL,
     queue: {
-      driver: e.QUEUE_DRIVER ?? (e.AMQP_URL ? 'rabbitmq' : 'memory'),
+      driver: e.QUEUE_DRIVER ?? (e.AMQP_URL ? 'rabbitmq' : 'postgres'),
       amqpUrl: e.AMQP_URL,
       amqpQueuePrefix: e.AMQP_QUEUE_PREFIX,
+      amqpQueueType: e.AMQP_QUEUE_TYPE,
       sqsEndpoint: e.SQS_ENDPOINT,
       sqsQueuePrefix: e.SQS_QUEUE_PREFIX,
       sqsCreateQueues: e.SQS_CREATE_QUEUES,
       awsRegion: e.AWS_REGION,
     },
-    email: {
-      from: e.EMAIL_FROM,
-      providers: e.EMAIL_PROVIDERS,
-      smtp: { host: e.SMTP_HOST, port: e.SMTP_PORT, user: e.SMTP_USER, pass: e.SMTP_PASS, secure: e.SMTP_SECURE },
-      ses: { endpoint: e.SES_ENDPOINT, region: e.SES_REGION },
-      concurrency: e.EMAIL_CONCURRENCY,
-      smtpPool: { size: e.SMTP_POOL_SIZE, timeoutMs: e.SMTP_TIMEOUT_MS, sendRatePerSecond: e.SMTP_SEND_RATE },
-      sesSendRatePerSecond: e.SES_SEND_RATE,
-      sesConfigurationSet: e.SES_CONFIGURATION_SET,
-      breaker: { volumeThreshold: e.EMAIL_BREAKER_VOLUME, resetMs: e.EMAIL_BREAKER_RESET_MS },
-      unsubscribe: {
-        publicBaseUrl: e.PUBLIC_BASE_URL,
-        mailto: e.EMAIL_UNSUBSCRIBE_MAILTO,
-        ttlDays: e.UNSUBSCRIBE_LINK_TTL_DAYS,
-        transactionalCategories: e.EMAIL_TRANSACTIONAL_CATEGORIES,
-      },
-      sns: { verifySignatures: e.SNS_VERIFY_SIGNATURES, subscribeHostAllowlist: e.SNS_SUBSCRIBE_HOST_ALLOWLIST },
-    },
-    vapid: { publicKey: e.VAPID_PUBLIC_KEY, privateKey: e.VAPID_PRIVATE_KEY, subject: e.VAPID_SUBJECT },
+    email: emailSettings(e),
+    vapid: vapidSettings(e),
     services: {
       userUrl: e.USER_SERVICE_URL,
       templateUrl: e.TEMPLATE_SERVICE_URL,
@@ -299,28 +255,24 @@ export function loadConfig(env: Env = process.env): Config {
     gateway: {
       rateLimitPerKeyPerMinute: e.RATE_LIMIT_PER_KEY_PER_MINUTE,
       rateLimitPerUserPerMinute: e.RATE_LIMIT_PER_USER_PER_MINUTE,
+      quietHoursBypassPriority: e.QUIET_HOURS_BYPASS_PRIORITY,
       outboxBatchSize: e.OUTBOX_BATCH_SIZE,
+      fanoutPageSize: e.FANOUT_PAGE_SIZE,
+      fanoutLeaseMs: e.FANOUT_LEASE_MS,
     },
-    auth: { adminApiKey: e.ADMIN_API_KEY, jwtSecret: e.JWT_SECRET, jwtTtlSeconds: e.JWT_TTL_SECONDS },
+    inbox: { tokenTtlSeconds: e.INBOX_TOKEN_TTL_SECONDS, heartbeatMs: e.INBOX_HEARTBEAT_MS },
+    auth: {
+      adminApiKey: e.ADMIN_API_KEY,
+      jwtSecret: e.JWT_SECRET,
+      jwtTtlSeconds: e.JWT_TTL_SECONDS,
+      internalSecret: e.INTERNAL_SECRET,
+      passwordScrypt: passwordScryptCost(e),
+    },
     http: { bodyLimitBytes: e.BODY_LIMIT_BYTES },
-    push: {
-      endpointAllowlist:
-        e.PUSH_ENDPOINT_ALLOWLIST.length > 0 || e.NODE_ENV === 'production' ? e.PUSH_ENDPOINT_ALLOWLIST : DEV_PUSH_ALLOWLIST,
-      concurrency: e.PUSH_CONCURRENCY,
-      defaultTtlSeconds: e.PUSH_DEFAULT_TTL_SECONDS,
-      defaultUrgency: e.PUSH_DEFAULT_URGENCY,
-      requestTimeoutMs: e.PUSH_REQUEST_TIMEOUT_MS,
-      caFile: e.PUSH_CA_FILE,
-      fcm: {
-        serviceAccountPath: e.FCM_SERVICE_ACCOUNT_PATH,
-        serviceAccountJson: e.FCM_SERVICE_ACCOUNT_JSON,
-        projectId: e.FCM_PROJECT_ID,
-        endpoint: e.FCM_ENDPOINT,
-        tokenUrl: e.FCM_TOKEN_URL,
-      },
-      localServicePort: e.LOCAL_PUSH_SERVICE_PORT,
-    },
+    webhooks: webhookSettings(e, e.NODE_ENV),
+    push: pushSettings(e, e.NODE_ENV),
     cache: { userTtlSeconds: e.CACHE_USER_TTL_SECONDS },
+    templates: templateLimits(e),
     tracing: {
       exporter: e.OTEL_TRACES_EXPORTER,
       otlpTracesUrl: e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`,

@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { isDatabaseUnavailable } from './db/db-errors.js';
-import { AppError } from './errors.js';
+import { AppError, MethodNotAllowedError } from './errors.js';
 import { currentLogContext } from './logging/context.js';
 import type { Logger } from './logging/logger.js';
 
@@ -19,11 +19,18 @@ export interface PageMeta {
   has_previous: boolean;
 }
 
+/** `meta` of a cursor-paginated list (`shared/http/cursor.ts`): pass `next_cursor` back for the next page. */
+export interface CursorMeta {
+  limit: number;
+  next_cursor: string | null;
+  has_next: boolean;
+}
+
 export interface SuccessEnvelope<T> {
   success: true;
   data: T;
   message: string;
-  meta?: PageMeta;
+  meta?: PageMeta | CursorMeta;
 }
 
 export interface ErrorEnvelope {
@@ -46,6 +53,10 @@ export function okPage<T>(c: Context, data: T[], meta: PageMeta, message = 'ok')
   return c.json<SuccessEnvelope<T[]>>({ success: true, data, message, meta });
 }
 
+export function okCursorPage<T>(c: Context, data: T[], meta: CursorMeta, message = 'ok') {
+  return c.json<SuccessEnvelope<T[]>>({ success: true, data, message, meta });
+}
+
 export function errorEnvelope(code: string, message: string, meta: Record<string, unknown> = {}): ErrorEnvelope {
   return { success: false, error: code, message, meta: { correlation_id: currentLogContext().correlation_id, ...meta } };
 }
@@ -61,6 +72,7 @@ const DATABASE_RETRY_AFTER_SECONDS = 2;
 export function createErrorHandler(logger: Logger) {
   return function handleError(err: Error, c: Context): Response {
     if (err instanceof AppError) {
+      if (err instanceof MethodNotAllowedError) c.header('Allow', err.allow.join(', '));
       if (err.retryAfterSeconds !== undefined) c.header('Retry-After', String(err.retryAfterSeconds));
       if (err.status >= 500) logger.error({ err }, err.message);
       return c.json(errorEnvelope(err.code, err.message, err.details), err.status as ContentfulStatusCode);

@@ -56,12 +56,9 @@ export class ValidationError extends AppError {
     readonly fields: FieldIssue[],
     where = 'request',
   ) {
-    super(
-      'validation_error',
-      400,
-      `Invalid ${where}: ${fields.map((f) => `${f.field}: ${f.message}`).join('; ')}`,
-      { details: { fields } },
-    );
+    super('validation_error', 400, `Invalid ${where}: ${fields.map((f) => `${f.field}: ${f.message}`).join('; ')}`, {
+      details: { fields },
+    });
   }
 }
 
@@ -83,9 +80,31 @@ export class NotFoundError extends AppError {
   }
 }
 
+/** A known path called with a method it does not answer; `allow` becomes the `Allow` header. */
+export class MethodNotAllowedError extends AppError {
+  constructor(
+    method: string,
+    path: string,
+    readonly allow: string[],
+  ) {
+    super('method_not_allowed', 405, `${method} is not allowed on ${path}; use ${allow.join(', ')}`, {
+      details: { allow },
+    });
+  }
+}
+
 export class ConflictError extends AppError {
   constructor(message: string, options?: AppErrorOptions) {
     super('conflict', 409, message, options);
+  }
+}
+
+/** A user already has as many push devices as allowed (PUSH_MAX_DEVICES_PER_USER); one must go before another comes. */
+export class DeviceLimitError extends AppError {
+  constructor(readonly limit: number) {
+    super('device_limit_reached', 409, `A user may register at most ${limit} push devices; remove one first`, {
+      details: { limit },
+    });
   }
 }
 
@@ -97,11 +116,7 @@ export class PayloadTooLargeError extends AppError {
 
 export class UnsupportedMediaTypeError extends AppError {
   constructor(contentType: string | undefined) {
-    super(
-      'unsupported_media_type',
-      415,
-      `Content-Type must be application/json${contentType ? ` (got ${contentType})` : ''}`,
-    );
+    super('unsupported_media_type', 415, `Content-Type must be application/json${contentType ? ` (got ${contentType})` : ''}`);
   }
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { MESSAGES, nextDelayMs, retryPolicies, type MessageInput, type RetryPolicy } from './messages.js';
+import { MESSAGES, type MessageInput, nextDelayMs, type RetryPolicy, retryPolicies } from './messages.js';
 
 const policy: RetryPolicy = { maxAttempts: 5, baseDelayMs: 100, factor: 2, maxDelayMs: 1_000, jitter: 0.5 };
 

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { channelSchema } from './schemas/channels.js';
+import { notificationStatusSchema } from './schemas/notification-statuses.js';
 
 /**
  * The queue message catalog: one zod schema and one retry policy per routing
@@ -12,21 +14,6 @@ import { z } from 'zod';
 
 /** Highest message priority; RabbitMQ queues are declared with this `x-max-priority`. */
 export const MAX_PRIORITY = 10;
-
-export const CHANNELS = ['email', 'push'] as const;
-export type Channel = (typeof CHANNELS)[number];
-
-export const DELIVERY_STATUSES = [
-  'queued',
-  'sending',
-  'delivered',
-  'failed',
-  'skipped',
-  'suppressed',
-  'cancelled',
-  'pending',
-] as const;
-export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 /** How a routing key's transient failures are retried: exponential backoff with jitter, capped. */
 export interface RetryPolicy {
@@ -73,10 +60,15 @@ export const pushMessageSchema = z.object({
   ...deliveryBase,
 });
 
+/** The in-app worker stores the rendered item in the recipient's inbox; nothing but the user id is needed. */
+export const inAppMessageSchema = z.object({
+  ...deliveryBase,
+});
+
 export const statusMessageSchema = z.object({
   notification_id: z.uuid(),
-  status: z.enum(DELIVERY_STATUSES),
-  channel: z.enum(CHANNELS),
+  status: notificationStatusSchema,
+  channel: channelSchema,
   timestamp: z.iso.datetime({ offset: true }),
   attempt: z.int().min(1),
   correlation_id: z.string().min(1).max(200).optional(),
@@ -90,9 +82,23 @@ export const statusMessageSchema = z.object({
    * The provider says this address must not be mailed again (hard bounce,
    * complaint). The gateway, which owns the suppression list, records it.
    */
-  suppress: z
-    .object({ address: z.email(), reason: z.enum(['hard_bounce', 'complaint']) })
-    .optional(),
+  suppress: z.object({ address: z.email(), reason: z.enum(['hard_bounce', 'complaint']) }).optional(),
+});
+
+/**
+ * One signed outbound webhook to send: the delivery row (`webhook_deliveries`,
+ * owned by the gateway) holds the endpoint, the event and its payload; the
+ * message only says which row, so a redelivery sends exactly what was stored.
+ */
+export const webhookMessageSchema = z.object({
+  delivery_id: z.uuid(),
+  endpoint_id: z.uuid(),
+  /** The notification the event is about (logs, traces). */
+  notification_id: z.uuid(),
+  event_type: z.string().min(1).max(100),
+  /** 1 for the first delivery; adapters overwrite it with the broker's count. */
+  attempt: z.int().min(1),
+  correlation_id: z.string().min(1).max(200).optional(),
 });
 
 /** The catalog: routing key -> schema + retry policy. */
@@ -107,10 +113,21 @@ export const MESSAGES = {
     // push services recover fast, and a late push is worth little
     retry: { maxAttempts: 5, baseDelayMs: 1_000, factor: 3, maxDelayMs: 5 * 60_000, jitter: 0.2 },
   },
+  in_app: {
+    schema: inAppMessageSchema,
+    // the inbox is the gateway's own database: a failure is an outage of it, short or long
+    retry: { maxAttempts: 8, baseDelayMs: 500, factor: 3, maxDelayMs: 5 * 60_000, jitter: 0.2 },
+  },
   status: {
     schema: statusMessageSchema,
     // status writes only fail when the gateway's database is down; keep trying for a while
     retry: { maxAttempts: 10, baseDelayMs: 500, factor: 2, maxDelayMs: 60_000, jitter: 0.2 },
+  },
+  webhook: {
+    schema: webhookMessageSchema,
+    // a customer's endpoint may be down for hours: 8 attempts over about a day (30 s, 2 min, 8 min, 32 min,
+    // 2 h, 8.5 h, then 12 h), each shortened by up to a fifth so retries of many deliveries spread out
+    retry: { maxAttempts: 8, baseDelayMs: 30_000, factor: 4, maxDelayMs: 12 * 3_600_000, jitter: 0.2 },
   },
 } as const satisfies Record<string, { schema: z.ZodType; retry: RetryPolicy }>;
 
@@ -124,18 +141,24 @@ export type MessageInput<K extends RoutingKey> = z.input<(typeof MESSAGES)[K]['s
 
 export type EmailMessage = MessageOf<'email'>;
 export type PushMessage = MessageOf<'push'>;
+export type InAppMessage = MessageOf<'in_app'>;
 export type StatusMessage = MessageOf<'status'>;
+export type WebhookMessage = MessageOf<'webhook'>;
 
 export function isRoutingKey(value: unknown): value is RoutingKey {
   return typeof value === 'string' && Object.hasOwn(MESSAGES, value);
 }
 
 /** Retry policies of every key, with `overrides` on top (tests shorten delays this way). */
-export function retryPolicies(overrides: Partial<Record<RoutingKey, Partial<RetryPolicy>>> = {}): Record<RoutingKey, RetryPolicy> {
+export function retryPolicies(
+  overrides: Partial<Record<RoutingKey, Partial<RetryPolicy>>> = {},
+): Record<RoutingKey, RetryPolicy> {
   return {
     email: { ...MESSAGES.email.retry, ...overrides.email },
     push: { ...MESSAGES.push.retry, ...overrides.push },
+    in_app: { ...MESSAGES.in_app.retry, ...overrides.in_app },
     status: { ...MESSAGES.status.retry, ...overrides.status },
+    webhook: { ...MESSAGES.webhook.retry, ...overrides.webhook },
   };
 }
 

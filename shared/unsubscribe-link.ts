@@ -29,9 +29,7 @@ function linkKey(secret: string): Buffer {
 
 /** The signature of one claim: base64url HMAC-SHA256. */
 export function signUnsubscribe(secret: string, claim: UnsubscribeClaim): string {
-  return createHmac('sha256', linkKey(secret))
-    .update(`${claim.userId}\n${claim.category}\n${claim.expires}`)
-    .digest('base64url');
+  return createHmac('sha256', linkKey(secret)).update(`${claim.userId}\n${claim.category}\n${claim.expires}`).digest('base64url');
 }
 
 /** Check a signature in constant time, then the expiry. */

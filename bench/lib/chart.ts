@@ -1,6 +1,6 @@
 import type { ResultRow } from './rows.js';
 
-const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /**
  * An SVG chart: per row, a bar for throughput relative to its same-run
@@ -19,16 +19,18 @@ export function chartSvg(rows: ResultRow[], title: string): string {
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="12" y="22" font-size="15" font-weight="bold">${escape(title)}</text>`,
+    `<text x="12" y="22" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
     `<text x="${left}" y="44" fill="#333">throughput / same-run baseline (line = 1.0)</text>`,
     `<text x="${left + ratioW + 40}" y="44" fill="#333">latency p50 / p99 (ms)</text>`,
   ];
   rows.forEach((r, i) => {
     const y = top + i * rowH;
-    parts.push(`<text x="12" y="${y + 16}">${escape(`${r.bench}: ${r.case}`.slice(0, 52))}</text>`);
+    parts.push(`<text x="12" y="${y + 16}">${escapeXml(`${r.bench}: ${r.case}`.slice(0, 52))}</text>`);
     if (r.ratio !== null) {
       const w = (r.ratio / maxRatio) * ratioW;
-      parts.push(`<rect x="${left}" y="${y + 4}" width="${w.toFixed(1)}" height="16" fill="${r.ratio >= 1 ? '#5b8def' : '#f0a35e'}"/>`);
+      parts.push(
+        `<rect x="${left}" y="${y + 4}" width="${w.toFixed(1)}" height="16" fill="${r.ratio >= 1 ? '#5b8def' : '#f0a35e'}"/>`,
+      );
       parts.push(`<text x="${left + w + 4}" y="${y + 16}">${r.ratio.toFixed(2)}</text>`);
     }
     if (r.p99Ms !== undefined) {
@@ -41,7 +43,9 @@ export function chartSvg(rows: ResultRow[], title: string): string {
     }
   });
   const oneX = left + (1 / maxRatio) * ratioW;
-  parts.push(`<line x1="${oneX}" y1="${top}" x2="${oneX}" y2="${top + rows.length * rowH}" stroke="#333" stroke-dasharray="3,3"/>`);
+  parts.push(
+    `<line x1="${oneX}" y1="${top}" x2="${oneX}" y2="${top + rows.length * rowH}" stroke="#333" stroke-dasharray="3,3"/>`,
+  );
   parts.push('</svg>');
   return parts.join('\n');
 }

@@ -1,10 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 export interface Spawned {
   child: ChildProcess;
   /** Peak resident memory of the process so far, in MiB (Linux VmHWM). */
   peakRssMiB(): number;
+  /** Resident memory of the process now, in MiB (Linux VmRSS). */
+  rssMiB(): number;
   stop(): Promise<void>;
 }
 
@@ -26,19 +28,13 @@ export function spawnTs(entry: string, env: Record<string, string>, label: strin
   });
   child.stdout!.resume();
   child.on('exit', (code, signal) => {
-    if (code !== 0 && signal !== 'SIGTERM' && signal !== 'SIGKILL') process.stderr.write(`[${label}] exited ${code ?? signal}\n${stderr}\n`);
+    if (code !== 0 && signal !== 'SIGTERM' && signal !== 'SIGKILL')
+      process.stderr.write(`[${label}] exited ${code ?? signal}\n${stderr}\n`);
   });
   return {
     child,
-    peakRssMiB() {
-      try {
-        const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-        const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-        return Math.round(kb / 1024);
-      } catch {
-        return 0;
-      }
-    },
+    peakRssMiB: () => statusMiB(child.pid, 'VmHWM'),
+    rssMiB: () => statusMiB(child.pid, 'VmRSS'),
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve();
@@ -47,6 +43,17 @@ export function spawnTs(entry: string, env: Record<string, string>, label: strin
         setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
       }),
   };
+}
+
+/** A memory field of /proc/<pid>/status in MiB (0 once the process is gone). */
+function statusMiB(pid: number | undefined, field: 'VmHWM' | 'VmRSS'): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+    return Math.round(kb / 1024);
+  } catch {
+    return 0;
+  }
 }
 
 /** Poll `url` until it answers 200 (or give up after `timeoutMs`). */
@@ -63,3 +70,15 @@ export async function waitForOk(url: string, timeoutMs = 60_000): Promise<void> 
     await new Promise((r) => setTimeout(r, 250));
   }
 }
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc (Linux). */
+export function cpuMsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // the fields after the command name, which is in parentheses and may hold spaces
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks / CLOCK_TICKS_PER_SECOND) * 1000;
+}
+
+/** USER_HZ: 100 on every Linux this runs on (`getconf CLK_TCK`). */
+const CLOCK_TICKS_PER_SECOND = 100;

@@ -16,11 +16,14 @@ export interface ResultRow {
 }
 
 const fmt = (n: number | null | undefined, digits = 0) =>
-  n === null || n === undefined || Number.isNaN(n) ? '' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  n === null || n === undefined || Number.isNaN(n)
+    ? ''
+    : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 /** The table as Markdown (stdout and the README). */
 export function markdownTable(rows: ResultRow[]): string {
-  const head = '| bench | case | throughput | ratio | p50 ms | p99 ms | lost | dup | peak RSS MiB | goal |\n|---|---|---|---|---|---|---|---|---|---|';
+  const head =
+    '| bench | case | throughput | ratio | p50 ms | p99 ms | lost | dup | peak RSS MiB | goal |\n|---|---|---|---|---|---|---|---|---|---|';
   const lines = rows.map(
     (r) =>
       `| ${r.bench} | ${r.case} | ${fmt(r.throughput)} ${r.unit} | ${fmt(r.ratio, 2)} | ${fmt(r.p50Ms, 1)} | ${fmt(r.p99Ms, 1)} | ${fmt(r.lost)} | ${fmt(r.duplicates)} | ${fmt(r.peakRssMiB)} | ${r.goal ?? ''} |`,

@@ -23,7 +23,11 @@ createServer(async (req, res) => {
       for await (const chunk of req) chunks.push(chunk);
       const headers = { ...req.headers };
       delete headers.host;
-      const upstream = await fetch(target, { method: req.method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined });
+      const upstream = await fetch(target, {
+        method: req.method,
+        headers,
+        body: chunks.length ? Buffer.concat(chunks) : undefined,
+      });
       res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
       res.end(Buffer.from(await upstream.arrayBuffer()));
       return;

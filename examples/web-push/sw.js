@@ -20,12 +20,14 @@ self.addEventListener('push', (event) => {
   );
   // tell open pages, so the demo can show the raw payload too
   event.waitUntil(
-    self.clients.matchAll({ type: 'window' }).then((pages) => pages.forEach((page) => page.postMessage({ type: 'push', message }))),
+    self.clients.matchAll({ type: 'window' }).then((pages) => {
+      for (const page of pages) page.postMessage({ type: 'push', message });
+    }),
   );
 });
 
 self.addEventListener('notificationclick', (event) => {
   event.notification.close();
-  const url = event.notification.data && event.notification.data.url;
+  const url = event.notification.data?.url;
   if (url) event.waitUntil(self.clients.openWindow(url));
 });

@@ -1,16 +1,17 @@
 import { Hono } from 'hono';
-import { createErrorHandler, notFoundHandler, ok } from '../../shared/envelope.js';
+import { createErrorHandler, ok } from '../../shared/envelope.js';
+import { createRouteNotFound } from '../../shared/http/allowed-methods.js';
 import type { AppEnv } from '../../shared/http/app-env.js';
 import { correlationId } from '../../shared/http/correlation-id.js';
 import { createBaseApp } from '../../shared/http/create-app.js';
 import type { ReadinessCheck } from '../../shared/http/health.js';
 import { limitBody } from '../../shared/http/json-body.js';
-import type { MetricsDeps } from '../../shared/metrics/function-metrics.js';
-import { httpMetrics } from '../../shared/metrics/http-metrics.js';
 import { requestLog } from '../../shared/http/request-log.js';
 import type { Logger } from '../../shared/logging/logger.js';
+import type { MetricsDeps } from '../../shared/metrics/function-metrics.js';
+import { httpMetrics } from '../../shared/metrics/http-metrics.js';
+import type { SesEventIntake } from './feedback/ses-events.js';
 import { buildEmailOpenApi } from './openapi.js';
-import type { SesEventIntake } from './ses-events.js';
 
 export const EVENTS_PATH = '/api/v1/email/events';
 
@@ -28,7 +29,14 @@ export interface EmailAppDeps {
  * line, body limit and error envelope).
  */
 export function createEmailApp(deps: EmailAppDeps & MetricsDeps): Hono<AppEnv> {
-  const base = createBaseApp({ name: 'email', logger: deps.logger, bodyLimitBytes: deps.bodyLimitBytes, readiness: deps.readiness, metrics: deps.metrics, openapi: buildEmailOpenApi });
+  const base = createBaseApp({
+    name: 'email',
+    logger: deps.logger,
+    bodyLimitBytes: deps.bodyLimitBytes,
+    readiness: deps.readiness,
+    metrics: deps.metrics,
+    openapi: buildEmailOpenApi,
+  });
   const app = new Hono<AppEnv>({ strict: false });
   if (deps.metrics) app.use('*', httpMetrics(deps.metrics));
   app.use(EVENTS_PATH, correlationId(), requestLog(deps.logger), limitBody(deps.bodyLimitBytes));
@@ -37,7 +45,8 @@ export function createEmailApp(deps: EmailAppDeps & MetricsDeps): Hono<AppEnv> {
     return ok(c, result, result.type === 'events' ? `${result.published} status update(s) published` : result.type);
   });
   app.route('/', base);
-  app.notFound(notFoundHandler);
-  app.onError(createErrorHandler(deps.logger));
+  const handleError = createErrorHandler(deps.logger);
+  app.notFound(createRouteNotFound(app, handleError));
+  app.onError(handleError);
   return app;
 }

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryCache } from '../../shared/cache/memory-cache.js';
+import { createCacheSeal } from '../../shared/cache/sealed-values.js';
 import { createTemplateClient } from '../../shared/clients/template-client.js';
 import { testDatabases } from '../../shared/test-support/test-databases.js';
-import { seedStarterTemplates } from '../template/starter-templates.js';
+import { seedStarterTemplates } from '../template/templates/starter-templates.js';
 import { openTemplateTestKit, type TemplateTestKit } from '../template/test-support/template-test-kit.js';
-import { createSmtpMailer } from './smtp-mailer.js';
-import { emailMessage, openEmailKit, type EmailKit } from './test-support/email-test-kit.js';
-import { startSmtpTestServer, type SmtpTestServer } from './test-support/smtp-test-server.js';
+import { createSmtpMailer } from './providers/smtp-mailer.js';
+import { type EmailKit, emailMessage, openEmailKit } from './test-support/email-test-kit.js';
+import { type SmtpTestServer, startSmtpTestServer } from './test-support/smtp-test-server.js';
 
 // PGlite only: the template function's own suites cover Postgres
 const [pglite] = testDatabases({});
@@ -19,10 +20,17 @@ describe('email consumer rendering through the real template function', () => {
     server = await startSmtpTestServer();
     templates = await openTemplateTestKit(pglite!);
     await seedStarterTemplates(templates.database.db);
-    kit = await openEmailKit(createSmtpMailer({ host: '127.0.0.1', port: server.port, secure: false, poolSize: 1, timeoutMs: 2_000 }), {
-      // in one process the template client is handed the template app's fetch, as under npm start
-      templates: createTemplateClient({ fetcher: (request) => Promise.resolve(templates.app.fetch(request)), cache: createMemoryCache() }),
-    });
+    kit = await openEmailKit(
+      createSmtpMailer({ host: '127.0.0.1', port: server.port, secure: false, poolSize: 1, timeoutMs: 2_000 }),
+      {
+        // in one process the template client is handed the template app's fetch, as under npm start
+        templates: createTemplateClient({
+          fetcher: templates.peer,
+          cache: createMemoryCache(),
+          seal: createCacheSeal('a test secret'),
+        }),
+      },
+    );
   });
   afterAll(async () => {
     await kit.stop();
@@ -32,7 +40,10 @@ describe('email consumer rendering through the real template function', () => {
   const mailOf = (id: string) => server.received.find((m) => m.messageId?.includes(id));
 
   it('sends the rendered subject and html of the pinned version, unsubscribable by its category', async () => {
-    const message = emailMessage({ template_code: 'welcome_email', variables: { name: 'Ada', link: 'https://example.com/start' } });
+    const message = emailMessage({
+      template_code: 'welcome_email',
+      variables: { name: 'Ada', link: 'https://example.com/start' },
+    });
 
     await kit.publish(message);
 
@@ -44,7 +55,10 @@ describe('email consumer rendering through the real template function', () => {
   });
 
   it('password_reset (category security) is transactional: no unsubscribe header', async () => {
-    const message = emailMessage({ template_code: 'password_reset', variables: { name: 'Ada', link: 'https://example.com/reset' } });
+    const message = emailMessage({
+      template_code: 'password_reset',
+      variables: { name: 'Ada', link: 'https://example.com/reset' },
+    });
 
     await kit.publish(message);
 
@@ -57,8 +71,10 @@ describe('email consumer rendering through the real template function', () => {
 
     await kit.publish(message);
 
-    await expect.poll(() => kit.statusesOf(message.notification_id)).toEqual(['sending', 'failed']);
-    expect(kit.statuses.find((s) => s.notification_id === message.notification_id && s.status === 'failed')!.error).toMatch(/missing_variables/);
+    await expect.poll(() => kit.statusesOf(message.notification_id)).toEqual(['failed']);
+    expect(kit.statuses.find((s) => s.notification_id === message.notification_id && s.status === 'failed')!.error).toMatch(
+      /missing_variables/,
+    );
     expect(mailOf(message.notification_id)).toBeUndefined();
   });
 });

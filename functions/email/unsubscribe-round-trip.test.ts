@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabases } from '../../shared/test-support/test-databases.js';
 import { JWT_SECRET, openUserKit, type UserKit } from '../user/test-support/user-test-kit.js';
 import { createEmailHeaders } from './email-headers.js';
-import { createSmtpMailer } from './smtp-mailer.js';
-import { emailMessage, openEmailKit, TEST_FROM, type EmailKit } from './test-support/email-test-kit.js';
-import { startSmtpTestServer, type SmtpTestServer } from './test-support/smtp-test-server.js';
+import { createSmtpMailer } from './providers/smtp-mailer.js';
+import { type EmailKit, emailMessage, openEmailKit, TEST_FROM } from './test-support/email-test-kit.js';
+import { type SmtpTestServer, startSmtpTestServer } from './test-support/smtp-test-server.js';
 
 // PGlite only: the user function's own suite covers Postgres
 const [pglite] = testDatabases({});
@@ -16,13 +16,21 @@ describe('List-Unsubscribe round trip: email function -> mailbox -> one-click PO
   beforeAll(async () => {
     server = await startSmtpTestServer();
     users = await openUserKit(pglite!);
-    email = await openEmailKit(createSmtpMailer({ host: '127.0.0.1', port: server.port, secure: false, poolSize: 1, timeoutMs: 2_000 }), {
-      // both functions share the token secret, as in every deployment
-      headers: createEmailHeaders({
-        from: TEST_FROM,
-        unsubscribe: { baseUrl: 'https://notify.example.com', secret: JWT_SECRET, ttlMs: 86_400_000, transactionalCategories: ['security'] },
-      }),
-    });
+    email = await openEmailKit(
+      createSmtpMailer({ host: '127.0.0.1', port: server.port, secure: false, poolSize: 1, timeoutMs: 2_000 }),
+      {
+        // both functions share the token secret, as in every deployment
+        headers: createEmailHeaders({
+          from: TEST_FROM,
+          unsubscribe: {
+            baseUrl: 'https://notify.example.com',
+            secret: JWT_SECRET,
+            ttlMs: 86_400_000,
+            transactionalCategories: ['security'],
+          },
+        }),
+      },
+    );
   });
   afterAll(async () => {
     await email.stop();

@@ -2,13 +2,24 @@ import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRemoteAuthenticator } from '../../shared/auth/remote-authenticator.js';
 import { createMemoryCache } from '../../shared/cache/memory-cache.js';
+import { createCacheSeal } from '../../shared/cache/sealed-values.js';
 import type { RunningFunction } from '../../shared/runtime/function-module.js';
+import { signedPeers } from '../../shared/runtime/signed-peers.js';
+import { internalHeaders } from '../../shared/test-support/internal-headers.js';
 import { testDatabases } from '../../shared/test-support/test-databases.js';
 import { signUnsubscribe } from '../../shared/unsubscribe-link.js';
+import { signUserToken } from '../user/auth/user-token.js';
 import { userFunction } from '../user/function.js';
-import { signUserToken } from '../user/user-token.js';
 import { openPlatform, type PlatformKit } from './test-support/platform-kit.js';
-import { envelopeProblem, fillPath, paramsOf, PUBLIC_ROUTES, routeName, type Access, type PublicRoute } from './test-support/public-routes.js';
+import {
+  type Access,
+  envelopeProblem,
+  fillPath,
+  PUBLIC_ROUTES,
+  type PublicRoute,
+  paramsOf,
+  routeName,
+} from './test-support/public-routes.js';
 
 /**
  * Access control over every public route (issue 8, item 4): who may call
@@ -20,17 +31,83 @@ const PASS = 'pass' as const;
 type Expected = typeof PASS | 401 | 403;
 
 /** The credentials a caller may present. `user` is the token of the user in the path; `other_user` of someone else. */
-const CREDENTIALS = ['none', 'unknown_key', 'revoked_key', 'expired_token', 'forged_token', 'alg_none_token', 'send_key', 'other_user', 'user', 'admin_key'] as const;
+const CREDENTIALS = [
+  'none',
+  'unknown_key',
+  'revoked_key',
+  'expired_token',
+  'forged_token',
+  'alg_none_token',
+  'send_key',
+  'other_user',
+  'user',
+  'admin_key',
+] as const;
 type Credential = (typeof CREDENTIALS)[number];
 
 // prettier-ignore
 const MATRIX: Record<Exclude<Access, 'signed-link'>, Record<Credential, Expected>> = {
   //          none  unknown_key revoked_key expired_token forged_token alg_none_token send_key other_user user  admin_key
-  public: { none: PASS, unknown_key: PASS, revoked_key: PASS, expired_token: PASS, forged_token: PASS, alg_none_token: PASS, send_key: PASS, other_user: PASS, user: PASS, admin_key: PASS },
-  send:   { none: 401,  unknown_key: 401,  revoked_key: 401,  expired_token: 401,  forged_token: 401,  alg_none_token: 401,  send_key: PASS, other_user: 403,  user: 403,  admin_key: PASS },
-  admin:  { none: 401,  unknown_key: 401,  revoked_key: 401,  expired_token: 401,  forged_token: 401,  alg_none_token: 401,  send_key: 403,  other_user: 403,  user: 403,  admin_key: PASS },
-  any:    { none: 401,  unknown_key: 401,  revoked_key: 401,  expired_token: 401,  forged_token: 401,  alg_none_token: 401,  send_key: PASS, other_user: PASS, user: PASS, admin_key: PASS },
-  owner:  { none: 401,  unknown_key: 401,  revoked_key: 401,  expired_token: 401,  forged_token: 401,  alg_none_token: 401,  send_key: 403,  other_user: 403,  user: PASS, admin_key: PASS },
+  public: {
+    none: PASS,
+    unknown_key: PASS,
+    revoked_key: PASS,
+    expired_token: PASS,
+    forged_token: PASS,
+    alg_none_token: PASS,
+    send_key: PASS,
+    other_user: PASS,
+    user: PASS,
+    admin_key: PASS,
+  },
+  send: {
+    none: 401,
+    unknown_key: 401,
+    revoked_key: 401,
+    expired_token: 401,
+    forged_token: 401,
+    alg_none_token: 401,
+    send_key: PASS,
+    other_user: 403,
+    user: 403,
+    admin_key: PASS,
+  },
+  admin: {
+    none: 401,
+    unknown_key: 401,
+    revoked_key: 401,
+    expired_token: 401,
+    forged_token: 401,
+    alg_none_token: 401,
+    send_key: 403,
+    other_user: 403,
+    user: 403,
+    admin_key: PASS,
+  },
+  any: {
+    none: 401,
+    unknown_key: 401,
+    revoked_key: 401,
+    expired_token: 401,
+    forged_token: 401,
+    alg_none_token: 401,
+    send_key: PASS,
+    other_user: PASS,
+    user: PASS,
+    admin_key: PASS,
+  },
+  owner: {
+    none: 401,
+    unknown_key: 401,
+    revoked_key: 401,
+    expired_token: 401,
+    forged_token: 401,
+    alg_none_token: 401,
+    send_key: 403,
+    other_user: 403,
+    user: PASS,
+    admin_key: PASS,
+  },
 };
 
 const [pglite] = testDatabases();
@@ -59,7 +136,13 @@ async function openWorld(): Promise<World> {
   const twoHoursAgo = () => Date.now() - 2 * 3600_000;
   const sent = await kit.request('POST', '/api/v1/notifications', {
     auth: kit.sendKey,
-    body: { notification_type: 'email', user_id: target.id, template_code: 'kit_welcome', variables: { name: 'Ada' }, request_id: randomUUID() },
+    body: {
+      notification_type: 'email',
+      user_id: target.id,
+      template_code: 'kit_welcome',
+      variables: { name: 'Ada' },
+      request_id: randomUUID(),
+    },
   });
   if (sent.status !== 202) throw new Error(`seed notification: ${JSON.stringify(sent.body)}`);
   return {
@@ -70,8 +153,11 @@ async function openWorld(): Promise<World> {
       none: null,
       unknown_key: `nk_${randomUUID().replaceAll('-', '')}`,
       revoked_key: doomed.body.data.key,
-      expired_token: (await signUserToken(target.id, { secret, ttlSeconds: 60, now: twoHoursAgo })).token,
-      forged_token: (await signUserToken(target.id, { secret: 'not the platform secret', ttlSeconds: 3600 })).token,
+      expired_token: (await signUserToken({ userId: target.id, tokenVersion: 0 }, { secret, ttlSeconds: 60, now: twoHoursAgo }))
+        .token,
+      forged_token: (
+        await signUserToken({ userId: target.id, tokenVersion: 0 }, { secret: 'not the platform secret', ttlSeconds: 3600 })
+      ).token,
       alg_none_token: `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url({ sub: target.id, typ: 'user', exp: Math.floor(Date.now() / 1000) + 3600 })}.`,
       send_key: kit.sendKey,
       other_user: other.token,
@@ -90,12 +176,17 @@ function pathFor(world: World, r: PublicRoute): string {
     key_id: randomUUID(),
     device_id: randomUUID(),
     message_id: randomUUID(),
+    topic_key: 'kit-topic',
+    fanout_id: randomUUID(),
   };
   return fillPath(r.path, Object.fromEntries(paramsOf(r.path).map((name) => [name, values[name]!])));
 }
 
-// destructive rows (DELETE a user) run last for each route, so earlier rows still find what they act on
-const ROWS = PUBLIC_ROUTES.filter((r) => r.access !== 'signed-link').flatMap((r) =>
+// destructive rows (DELETE a user) run last for each route, so earlier rows still find what they act on;
+// deleting the user revokes its token, so that route runs after every other
+const deletesTheUser = (r: PublicRoute) => r.method === 'DELETE' && r.path === '/api/v1/users/:user_id';
+const ROUTES = PUBLIC_ROUTES.filter((r) => r.access !== 'signed-link' && !deletesTheUser(r));
+const ROWS = [...ROUTES, ...PUBLIC_ROUTES.filter(deletesTheUser)].flatMap((r) =>
   CREDENTIALS.map((credential) => {
     const expected = MATRIX[r.access as Exclude<Access, 'signed-link'>][credential];
     return [`${routeName(r)} with ${credential} -> ${expected}`, r, credential, expected] as const;
@@ -133,7 +224,8 @@ describe('ownership beyond the matrix', () => {
   afterAll(() => world.kit.close());
 
   it('a send key sees only the notifications it sent; the recipient sees theirs; another user does not', async () => {
-    const otherKey = (await world.kit.request('POST', '/api/v1/api-keys', { body: { name: 'other sender', scopes: ['send'] } })).body.data.key as string;
+    const otherKey = (await world.kit.request('POST', '/api/v1/api-keys', { body: { name: 'other sender', scopes: ['send'] } }))
+      .body.data.key as string;
     const path = `/api/v1/notifications/${world.notificationId}`;
 
     const byOtherKey = await world.kit.request('GET', path, { auth: otherKey });
@@ -152,7 +244,9 @@ describe('ownership beyond the matrix', () => {
   });
 
   it("a user token cannot list another user's notifications", async () => {
-    const res = await world.kit.request('GET', `/api/v1/notifications?user_id=${world.target.id}`, { auth: world.credentials.other_user });
+    const res = await world.kit.request('GET', `/api/v1/notifications?user_id=${world.target.id}`, {
+      auth: world.credentials.other_user,
+    });
 
     expect(res.status).toBe(403);
   });
@@ -164,18 +258,30 @@ describe('ownership beyond the matrix', () => {
     });
     expect(added.status).toBe(201);
 
-    const removed = await world.kit.request('DELETE', `/api/v1/users/${world.target.id}/push-subscriptions/${added.body.data.id}`, {
-      auth: world.credentials.other_user,
+    const removed = await world.kit.request(
+      'DELETE',
+      `/api/v1/users/${world.target.id}/push-subscriptions/${added.body.data.id}`,
+      {
+        auth: world.credentials.other_user,
+      },
+    );
+    const still = await world.kit.request('GET', `/api/v1/users/${world.target.id}/push-subscriptions`, {
+      auth: world.target.token,
     });
-    const still = await world.kit.request('GET', `/api/v1/users/${world.target.id}/push-subscriptions`, { auth: world.target.token });
 
     expect(removed.status).toBe(403);
     expect(still.body.data.map((d: { id: string }) => d.id)).toContain(added.body.data.id);
   });
 
   it('X-API-Key works like Authorization: Bearer, and a send key there is still not an admin', async () => {
-    const asAdmin = await world.kit.request('GET', '/api/v1/api-keys', { auth: null, headers: { 'x-api-key': world.kit.adminKey } });
-    const asSender = await world.kit.request('GET', '/api/v1/api-keys', { auth: null, headers: { 'x-api-key': world.kit.sendKey } });
+    const asAdmin = await world.kit.request('GET', '/api/v1/api-keys', {
+      auth: null,
+      headers: { 'x-api-key': world.kit.adminKey },
+    });
+    const asSender = await world.kit.request('GET', '/api/v1/api-keys', {
+      auth: null,
+      headers: { 'x-api-key': world.kit.sendKey },
+    });
 
     expect(asAdmin.status).toBe(200);
     expect(asSender.status).toBe(403);
@@ -209,7 +315,11 @@ describe('ownership beyond the matrix', () => {
     const forged = await world.kit.request('GET', link(world.target.id, 'news', future, 'AAAA'), { auth: null });
     const otherUser = await world.kit.request('GET', link(randomUUID(), 'news', future, goodSig), { auth: null });
     const otherCategory = await world.kit.request('GET', link(world.target.id, 'billing', future, goodSig), { auth: null });
-    const expired = await world.kit.request('GET', link(world.target.id, 'news', past, signUnsubscribe(secret, { userId: world.target.id, category: 'news', expires: past })), { auth: null });
+    const expired = await world.kit.request(
+      'GET',
+      link(world.target.id, 'news', past, signUnsubscribe(secret, { userId: world.target.id, category: 'news', expires: past })),
+      { auth: null },
+    );
     const valid = await world.kit.request('GET', link(world.target.id, 'news', future, goodSig), { auth: null });
 
     expect(forged.status).toBe(403);
@@ -234,12 +344,16 @@ describe('revoked API keys', () => {
   const introspect = async (credential: string) => {
     const res = await userApp.app.request('/internal/v1/auth/introspect', {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...internalHeaders(world.kit.infra.internalSecret, 'user') },
       body: JSON.stringify({ credential }),
     });
     return ((await res.json()) as { data: { principal: unknown } }).data.principal;
   };
-  const newKey = async (scopes: string[]) => (await world.kit.request('POST', '/api/v1/api-keys', { body: { name: 'to revoke', scopes } })).body.data as { id: string; key: string };
+  const newKey = async (scopes: string[]) =>
+    (await world.kit.request('POST', '/api/v1/api-keys', { body: { name: 'to revoke', scopes } })).body.data as {
+      id: string;
+      key: string;
+    };
 
   it('the user function refuses a revoked key at once', async () => {
     const key = await newKey(['admin']);
@@ -264,13 +378,25 @@ describe('revoked API keys', () => {
     expect(withinWindow.status).toBe(200);
     // then the process's own 2 s memo runs out too
     await expect
-      .poll(async () => (await world.kit.request('GET', '/api/v1/notifications', { auth: key.key })).status, { timeout: 5000, interval: 200 })
+      .poll(async () => (await world.kit.request('GET', '/api/v1/notifications', { auth: key.key })).status, {
+        timeout: 5000,
+        interval: 200,
+      })
       .toBe(401);
   });
 
   it('the credential cache honours its TTL: with a short window the revocation reaches the caller by itself', async () => {
     const key = await newKey(['send']);
-    const authenticator = createRemoteAuthenticator({ userFetcher: async (request) => userApp.app.fetch(request), cache: createMemoryCache(), ttlMs: 300, localTtlMs: 100 });
+    const authenticator = createRemoteAuthenticator({
+      userFetcher: signedPeers(
+        { fetcher: () => async (request) => userApp.app.fetch(request) },
+        { self: 'gateway', secret: world.kit.infra.internalSecret },
+      ).fetcher('user'),
+      cache: createMemoryCache(),
+      seal: createCacheSeal('a test secret'),
+      ttlMs: 300,
+      localTtlMs: 100,
+    });
     expect(await authenticator.authenticate(key.key)).toMatchObject({ keyId: key.id });
 
     await world.kit.request('DELETE', `/api/v1/api-keys/${key.id}`);

@@ -1,5 +1,5 @@
-import { done, retry, type Handler } from '../../shared/queue/queue.js';
-import type { StatusRecorder } from './status-recorder.js';
+import { done, type Handler, retry } from '../../shared/queue/queue.js';
+import type { StatusRecorder } from './status/status-recorder.js';
 
 /**
  * The gateway's queue side: `status` messages from the workers become

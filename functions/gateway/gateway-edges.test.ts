@@ -26,13 +26,19 @@ describe('gateway as the one public entry point', () => {
     const templates = await kit.request('GET', '/api/v1/templates?channel=email&limit=1');
     expect(templates.status).toBe(200);
     expect(templates.body.meta.limit).toBe(1);
-    const conflict = await kit.request('POST', '/api/v1/users', { auth: null, body: { name: 'Fwd', email, password: 'a good password' } });
+    const conflict = await kit.request('POST', '/api/v1/users', {
+      auth: null,
+      body: { name: 'Fwd', email, password: 'a good password' },
+    });
     expect(conflict.status).toBe(409);
     expect((await kit.request('GET', '/api/v1/api-keys', { auth: kit.sendKey })).status).toBe(403);
   });
 
   it('never forwards /internal routes', async () => {
-    expect((await kit.request('POST', '/internal/v1/auth/introspect', { body: { credential: 'x' } })).status).toBe(404);
+    // the gateway's own internal router answers (no service credential: 401); nothing reaches the user function
+    const res = await kit.request('POST', '/internal/v1/auth/introspect', { body: { credential: kit.adminKey } });
+    expect(res.status).toBe(401);
+    expect(JSON.stringify(res.body)).not.toContain('principal');
   });
 });
 
@@ -58,7 +64,9 @@ describe('gateway when the user or template function is down', () => {
     const answers = [];
     for (let i = 0; i < 8; i++) {
       // a new template code each time, so no cached answer hides the outage
-      answers.push(await kit.request('POST', '/api/v1/notifications', { auth: kit.sendKey, body: { ...body(), template_code: `t${i}` } }));
+      answers.push(
+        await kit.request('POST', '/api/v1/notifications', { auth: kit.sendKey, body: { ...body(), template_code: `t${i}` } }),
+      );
     }
     for (const res of answers) {
       expect(res.status).toBe(503);
@@ -73,7 +81,12 @@ describe('gateway when the user or template function is down', () => {
     await expect
       .poll(
         async () =>
-          (await kit.request('POST', '/api/v1/notifications', { auth: kit.sendKey, body: { ...body(), template_code: 'no_such_template' } })).status,
+          (
+            await kit.request('POST', '/api/v1/notifications', {
+              auth: kit.sendKey,
+              body: { ...body(), template_code: 'no_such_template' },
+            })
+          ).status,
         { timeout: 15_000, interval: 500 },
       )
       .toBe(404);
@@ -90,7 +103,13 @@ describe('gateway replays while a lookup fails', () => {
 
   it('answers a replay with its original response while the user function is down, and a new request with 503', async () => {
     const user = await kit.createUser();
-    const body = { notification_type: 'email', user_id: user.id, template_code: 'kit_welcome', variables: { name: 'Ada' }, request_id: randomUUID() };
+    const body = {
+      notification_type: 'email',
+      user_id: user.id,
+      template_code: 'kit_welcome',
+      variables: { name: 'Ada' },
+      request_id: randomUUID(),
+    };
     const first = await kit.request('POST', '/api/v1/notifications', { auth: kit.sendKey, body });
     expect(first.status).toBe(202);
 
@@ -98,10 +117,19 @@ describe('gateway replays while a lookup fails', () => {
     try {
       // new requests fail once the one-second reuse of the recipient has run out
       await expect
-        .poll(async () => (await kit.request('POST', '/api/v1/notifications', { auth: kit.sendKey, body: { ...body, request_id: randomUUID() } })).status, {
-          timeout: 10_000,
-          interval: 200,
-        })
+        .poll(
+          async () =>
+            (
+              await kit.request('POST', '/api/v1/notifications', {
+                auth: kit.sendKey,
+                body: { ...body, request_id: randomUUID() },
+              })
+            ).status,
+          {
+            timeout: 10_000,
+            interval: 200,
+          },
+        )
         .toBe(503);
       const replay = await kit.request('POST', '/api/v1/notifications', { auth: kit.sendKey, body });
       expect(replay.status).toBe(202);

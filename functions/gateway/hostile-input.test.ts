@@ -2,7 +2,6 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabases } from '../../shared/test-support/test-databases.js';
-import { openPlatform, type PlatformKit } from './test-support/platform-kit.js';
 import {
   CONTENT_TYPES,
   deepArrayJson,
@@ -12,7 +11,17 @@ import {
   hostileSegment,
   hostileValue,
 } from './test-support/hostile-values.js';
-import { envelopeProblem, fillPath, paramsOf, PUBLIC_ROUTES, routeName, sendRaw, type PublicRoute, type RawAnswer } from './test-support/public-routes.js';
+import { openPlatform, type PlatformKit } from './test-support/platform-kit.js';
+import {
+  envelopeProblem,
+  fillPath,
+  PUBLIC_ROUTES,
+  type PublicRoute,
+  paramsOf,
+  type RawAnswer,
+  routeName,
+  sendRaw,
+} from './test-support/public-routes.js';
 
 /**
  * Hostile input over every public route of the gateway (issue 8, item 3):
@@ -70,7 +79,12 @@ function validBody(world: World, r: PublicRoute): Record<string, unknown> {
     case '/api/v1/push/status':
       return { notification_id: world.notificationId, status: 'delivered', error: 'none' };
     case '/api/v1/users':
-      return { name: 'Fuzz', email: `f-${randomUUID()}@example.com`, password: 'a good password', preferences: { email: true, push: false } };
+      return {
+        name: 'Fuzz',
+        email: `f-${randomUUID()}@example.com`,
+        password: 'a good password',
+        preferences: { email: true, push: false },
+      };
     case '/api/v1/users/:user_id':
       return { name: 'Renamed' };
     case '/api/v1/users/:user_id/preferences':
@@ -95,7 +109,11 @@ function validBody(world: World, r: PublicRoute): Record<string, unknown> {
     case '/api/v1/templates/:code/render':
       return { variables: { name: 'Ada', link: 'x' }, language: 'en' };
     case '/api/v1/templates/:code/versions':
-      return { content: { subject: 'Hi {{name}}', html: '<p>{{name}} {{link}}</p>' }, variables: [{ name: 'name', required: true }, { name: 'link' }], activate: false };
+      return {
+        content: { subject: 'Hi {{name}}', html: '<p>{{name}} {{link}}</p>' },
+        variables: [{ name: 'name', required: true }, { name: 'link' }],
+        activate: false,
+      };
     default:
       return {};
   }
@@ -110,7 +128,9 @@ function slotsOf(value: unknown, at: string[] = []): string[][] {
 
 function setAt(body: unknown, path: string[], replacement: unknown): unknown {
   if (path.length === 0) return replacement;
-  const copy: Record<string, unknown> = Array.isArray(body) ? ([...body] as unknown as Record<string, unknown>) : { ...(body as Record<string, unknown>) };
+  const copy: Record<string, unknown> = Array.isArray(body)
+    ? ([...body] as unknown as Record<string, unknown>)
+    : { ...(body as Record<string, unknown>) };
   const [head, ...rest] = path;
   copy[head!] = setAt(copy[head!] ?? {}, rest, replacement);
   return copy;
@@ -205,7 +225,13 @@ async function openWorld(): Promise<World> {
   const user = await kit.createUser();
   const sent = await kit.request('POST', '/api/v1/notifications', {
     auth: kit.sendKey,
-    body: { notification_type: 'email', user_id: user.id, template_code: 'kit_welcome', variables: { name: 'Ada' }, request_id: randomUUID() },
+    body: {
+      notification_type: 'email',
+      user_id: user.id,
+      template_code: 'kit_welcome',
+      variables: { name: 'Ada' },
+      request_id: randomUUID(),
+    },
   });
   if (sent.status !== 202) throw new Error(`seed notification: ${JSON.stringify(sent.body)}`);
   return { kit, user, notificationId: sent.body.data.notification_id };
@@ -218,44 +244,65 @@ describe(`hostile input, property based (fast-check seed ${SEED}, ${RUNS} runs p
   });
   afterAll(() => world.kit.close());
 
-  it.each(PUBLIC_ROUTES.map((r) => [routeName(r), r] as const))('%s: random bodies, headers, query strings and path parameters', async (_name, r) => {
-    const params = paramsOf(r.path);
-    await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom<Credential>('admin', 'send', 'user', 'none', 'unknown'),
-        fc.tuple(...params.map((name) => fc.oneof(hostileSegment, fc.constant(name).map((n) => knownParam(world, n))))),
-        hostileQuery,
-        fc.option(fc.constantFrom(...CONTENT_TYPES), { nil: undefined }),
-        hostileHeaders,
-        r.body ? bodyPlan : fc.oneof(fc.constant<BodyPlan>({ kind: 'none' }), bodyPlan),
-        async (credential, segments, query, contentType, extraHeaders, plan) => {
-          const path = fillPath(r.path, Object.fromEntries(params.map((name, i) => [name, segments[i]!])));
-          const headers: Record<string, string> = { ...extraHeaders };
-          const token = credentialOf(world, credential);
-          if (token) headers.authorization = `Bearer ${token}`;
-          if (contentType !== undefined) headers['content-type'] = contentType;
-          const body = bodyBytes(world, r, plan);
-          const input = `${r.method} ${path}${query} as ${credential}, content-type ${contentType?.slice(0, 60)}, headers ${Object.keys(extraHeaders).join(',')}, body ${plan.kind}: ${String(typeof body === 'string' ? body : body?.length).slice(0, 300)}`;
+  it.each(PUBLIC_ROUTES.map((r) => [routeName(r), r] as const))(
+    '%s: random bodies, headers, query strings and path parameters',
+    async (_name, r) => {
+      const params = paramsOf(r.path);
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom<Credential>('admin', 'send', 'user', 'none', 'unknown'),
+          fc.tuple(
+            ...params.map((name) =>
+              fc.oneof(
+                hostileSegment,
+                fc.constant(name).map((n) => knownParam(world, n)),
+              ),
+            ),
+          ),
+          hostileQuery,
+          fc.option(fc.constantFrom(...CONTENT_TYPES), { nil: undefined }),
+          hostileHeaders,
+          r.body ? bodyPlan : fc.oneof(fc.constant<BodyPlan>({ kind: 'none' }), bodyPlan),
+          async (credential, segments, query, contentType, extraHeaders, plan) => {
+            const path = fillPath(r.path, Object.fromEntries(params.map((name, i) => [name, segments[i]!])));
+            const headers: Record<string, string> = { ...extraHeaders };
+            const token = credentialOf(world, credential);
+            if (token) headers.authorization = `Bearer ${token}`;
+            if (contentType !== undefined) headers['content-type'] = contentType;
+            const body = bodyBytes(world, r, plan);
+            const input = `${r.method} ${path}${query} as ${credential}, content-type ${contentType?.slice(0, 60)}, headers ${Object.keys(extraHeaders).join(',')}, body ${plan.kind}: ${String(typeof body === 'string' ? body : body?.length).slice(0, 300)}`;
 
-          const answer = await sendRaw(world.kit, requestOf(`http://gateway${path}${query}`, r.method, headers, body));
+            const answer = await sendRaw(world.kit, requestOf(`http://gateway${path}${query}`, r.method, headers, body));
 
-          expectSafeAnswer(answer, input);
-        },
-      ),
-      { seed: SEED, numRuns: RUNS, endOnFailure: true },
-    );
-  });
+            expectSafeAnswer(answer, input);
+          },
+        ),
+        { seed: SEED, numRuns: RUNS, endOnFailure: true },
+      );
+    },
+  );
 
   it('random methods on random paths answer with the envelope (404, 405 style), never a 5xx', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'),
         fc.array(hostileSegment, { minLength: 1, maxLength: 5 }),
-        fc.constantFrom('/api/v1/', '/api/v1/users/', '/api/v1/templates/', '/api/v1/notifications/', '/internal/v1/', '/', '/health/'),
+        fc.constantFrom(
+          '/api/v1/',
+          '/api/v1/users/',
+          '/api/v1/templates/',
+          '/api/v1/notifications/',
+          '/internal/v1/',
+          '/',
+          '/health/',
+        ),
         async (method, segments, prefix) => {
           const path = `${prefix}${segments.join('/')}`;
 
-          const answer = await sendRaw(world.kit, requestOf(`http://gateway${path}`, method, { authorization: `Bearer ${world.kit.adminKey}` }, undefined));
+          const answer = await sendRaw(
+            world.kit,
+            requestOf(`http://gateway${path}`, method, { authorization: `Bearer ${world.kit.adminKey}` }, undefined),
+          );
 
           expectSafeAnswer(answer, `${method} ${path}`);
         },
@@ -283,10 +330,13 @@ describe('hostile input, fixed cases over every body route', () => {
   const auth = () => ({ authorization: `Bearer ${world.kit.adminKey}` });
 
   it.each(bodyRoutes.map((r) => [routeName(r), r] as const))('%s: a body over the limit is 413', async (_name, r) => {
-    const limit = r.path.endsWith('/batch') ? BATCH_BODY_LIMIT : BODY_LIMIT;
+    const limit = r.path.endsWith('/batch') || r.path.endsWith('/bulk') ? BATCH_BODY_LIMIT : BODY_LIMIT;
     const body = JSON.stringify({ padding: 'x'.repeat(limit + 1) });
 
-    const answer = await sendRaw(world.kit, requestOf(`http://gateway${pathOf(r)}`, r.method, { ...auth(), 'content-type': 'application/json' }, body));
+    const answer = await sendRaw(
+      world.kit,
+      requestOf(`http://gateway${pathOf(r)}`, r.method, { ...auth(), 'content-type': 'application/json' }, body),
+    );
 
     expect(answer.status).toBe(413);
     expect(answer.json).toMatchObject({ success: false, error: 'payload_too_large' });
@@ -317,30 +367,62 @@ describe('hostile input, fixed cases over every body route', () => {
   it.each(bodyRoutes.map((r) => [routeName(r), r] as const))('%s: a non-JSON content type is 415', async (_name, r) => {
     const answer = await sendRaw(
       world.kit,
-      requestOf(`http://gateway${pathOf(r)}`, r.method, { ...auth(), 'content-type': 'text/plain' }, JSON.stringify(validBody(world, r))),
+      requestOf(
+        `http://gateway${pathOf(r)}`,
+        r.method,
+        { ...auth(), 'content-type': 'text/plain' },
+        JSON.stringify(validBody(world, r)),
+      ),
     );
 
     expect(answer.status).toBe(415);
     expect(answer.json).toMatchObject({ success: false, error: 'unsupported_media_type' });
   });
 
-  it.each(bodyRoutes.map((r) => [routeName(r), r] as const))('%s: JSON nested 10,000 levels deep is refused cleanly', async (_name, r) => {
-    const answers = [
-      await sendRaw(world.kit, requestOf(`http://gateway${pathOf(r)}`, r.method, { ...auth(), 'content-type': 'application/json' }, deepArrayJson(10_000))),
-      await sendRaw(world.kit, requestOf(`http://gateway${pathOf(r)}`, r.method, { ...auth(), 'content-type': 'application/json' }, deepObjectJson(10_000))),
-    ];
+  it.each(bodyRoutes.map((r) => [routeName(r), r] as const))(
+    '%s: JSON nested 10,000 levels deep is refused cleanly',
+    async (_name, r) => {
+      const answers = [
+        await sendRaw(
+          world.kit,
+          requestOf(
+            `http://gateway${pathOf(r)}`,
+            r.method,
+            { ...auth(), 'content-type': 'application/json' },
+            deepArrayJson(10_000),
+          ),
+        ),
+        await sendRaw(
+          world.kit,
+          requestOf(
+            `http://gateway${pathOf(r)}`,
+            r.method,
+            { ...auth(), 'content-type': 'application/json' },
+            deepObjectJson(10_000),
+          ),
+        ),
+      ];
 
-    for (const answer of answers) expectSafeAnswer(answer, `${routeName(r)} with a 10,000-deep body`);
-  });
+      for (const answer of answers) expectSafeAnswer(answer, `${routeName(r)} with a 10,000-deep body`);
+    },
+  );
 
-  it.each(bodyRoutes.map((r) => [routeName(r), r] as const))('%s: bytes that are not UTF-8 are refused cleanly', async (_name, r) => {
-    const answer = await sendRaw(
-      world.kit,
-      requestOf(`http://gateway${pathOf(r)}`, r.method, { ...auth(), 'content-type': 'application/json' }, invalidUtf8Json(JSON.stringify(validBody(world, r)))),
-    );
+  it.each(bodyRoutes.map((r) => [routeName(r), r] as const))(
+    '%s: bytes that are not UTF-8 are refused cleanly',
+    async (_name, r) => {
+      const answer = await sendRaw(
+        world.kit,
+        requestOf(
+          `http://gateway${pathOf(r)}`,
+          r.method,
+          { ...auth(), 'content-type': 'application/json' },
+          invalidUtf8Json(JSON.stringify(validBody(world, r))),
+        ),
+      );
 
-    expectSafeAnswer(answer, `${routeName(r)} with invalid UTF-8`);
-  });
+      expectSafeAnswer(answer, `${routeName(r)} with invalid UTF-8`);
+    },
+  );
 
   it('the one-click unsubscribe route takes its form body (RFC 8058) through the gateway too', async () => {
     // PUBLIC_BASE_URL (the gateway) is where unsubscribe links point, and mail clients POST them as a form
@@ -370,7 +452,9 @@ describe('hostile input, fixed cases over every body route', () => {
   });
 
   it('an oversized credential (over the 4096 characters the user function checks) is 401, not 503', async () => {
-    for (const header of [{ authorization: `Bearer nk_${'a'.repeat(5000)}` }, { 'x-api-key': `nk_${'b'.repeat(5000)}` }] as Array<Record<string, string>>) {
+    for (const header of [{ authorization: `Bearer nk_${'a'.repeat(5000)}` }, { 'x-api-key': `nk_${'b'.repeat(5000)}` }] as Array<
+      Record<string, string>
+    >) {
       const answer = await sendRaw(world.kit, new Request('http://gateway/api/v1/notifications', { headers: header }));
 
       expect(answer.status, Object.keys(header)[0]).toBe(401);
@@ -408,17 +492,29 @@ describe('hostile strings and shapes in otherwise valid requests (gateway-owned 
     ['a NUL character in a variable', () => notification({ variables: { name: 'Ada\u0000' } })],
     ['a NUL character in a metadata key', () => notification({ metadata: { 'k\u0000': 1 } })],
     ['a NUL character in request_id', () => notification({ request_id: `r\u0000${randomUUID()}` })],
-    ['a lone surrogate in a variable (\\ud800 escape)', () => JSON.stringify(notification({ variables: { name: 'Ada' } })).replace('"Ada"', '"Ada\\ud800"')],
-    ['variables nested 10,000 levels deep (fits in 64 KiB)', () => JSON.stringify(notification()).replace('"name":"Ada"', `"name":"Ada","deep":${deepArrayJson(10_000)}`)],
-    ['metadata nested 1,000 levels deep', () => JSON.stringify(notification()).replace('"request_id"', `"metadata":{"deep":${deepObjectJson(1_000)}},"request_id"`)],
+    [
+      'a lone surrogate in a variable (\\ud800 escape)',
+      () => JSON.stringify(notification({ variables: { name: 'Ada' } })).replace('"Ada"', '"Ada\\ud800"'),
+    ],
+    [
+      'variables nested 10,000 levels deep (fits in 64 KiB)',
+      () => JSON.stringify(notification()).replace('"name":"Ada"', `"name":"Ada","deep":${deepArrayJson(10_000)}`),
+    ],
+    [
+      'metadata nested 1,000 levels deep',
+      () => JSON.stringify(notification()).replace('"request_id"', `"metadata":{"deep":${deepObjectJson(1_000)}},"request_id"`),
+    ],
     ['an 8 KB random Idempotency-Key header', () => notification(), { 'idempotency-key': randomBytes(6000).toString('base64') }],
   ];
 
-  it.each(cases)('POST /api/v1/notifications with %s is refused cleanly (4xx envelope), not a 500', async (_name, body, headers) => {
-    const answer = await send(body(), headers);
+  it.each(cases)(
+    'POST /api/v1/notifications with %s is refused cleanly (4xx envelope), not a 500',
+    async (_name, body, headers) => {
+      const answer = await send(body(), headers);
 
-    expectSafeAnswer(answer, _name);
-  });
+      expectSafeAnswer(answer, _name);
+    },
+  );
 
   it.each([['email'], ['push']])('POST /api/v1/%s/status with a NUL in error is refused cleanly', async (channel) => {
     const answer = await sendRaw(
@@ -453,13 +549,23 @@ describe('hostile strings in otherwise valid requests (user and template functio
 
   it('sign-ups carrying a NUL character are refused with a 400, and cannot take authentication down for everyone', async () => {
     // a key made before the attack and never used, so no cached credential check hides the outcome
-    const bystanderKey = (await world.kit.request('POST', '/api/v1/api-keys', { body: { name: 'bystander', scopes: ['send'] } })).body.data.key as string;
+    const bystanderKey = (await world.kit.request('POST', '/api/v1/api-keys', { body: { name: 'bystander', scopes: ['send'] } }))
+      .body.data.key as string;
     const signUps: RawAnswer[] = [];
 
     for (let i = 0; i < 6; i++) {
-      signUps.push(await post('/api/v1/users', { name: 'Eve\u0000', email: `e-${randomUUID()}@example.com`, password: 'a good password' }, null));
+      signUps.push(
+        await post(
+          '/api/v1/users',
+          { name: 'Eve\u0000', email: `e-${randomUUID()}@example.com`, password: 'a good password' },
+          null,
+        ),
+      );
     }
-    const bystander = await sendRaw(world.kit, new Request('http://gateway/api/v1/notifications', { headers: { authorization: `Bearer ${bystanderKey}` } }));
+    const bystander = await sendRaw(
+      world.kit,
+      new Request('http://gateway/api/v1/notifications', { headers: { authorization: `Bearer ${bystanderKey}` } }),
+    );
 
     for (const answer of signUps) expectSafeAnswer(answer, 'sign-up with NUL in name');
     expect(bystander.status, `bystander after the attack: ${bystander.text.slice(0, 200)}`).toBe(200);
@@ -470,7 +576,11 @@ describe('hostile strings in otherwise valid requests (user and template functio
 
     const answers = [
       await post('/api/v1/templates', { ...base, template_code: 'nul_desc', description: 'd\u0000' }),
-      await post('/api/v1/templates', { ...base, template_code: 'nul_content', content: { subject: 's\u0000', html: '<p>h</p>' } }),
+      await post('/api/v1/templates', {
+        ...base,
+        template_code: 'nul_content',
+        content: { subject: 's\u0000', html: '<p>h</p>' },
+      }),
     ];
 
     for (const answer of answers) expectSafeAnswer(answer, 'template with NUL');

@@ -9,18 +9,26 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import webpush from 'web-push';
-import type { LambdaHandler } from '../../shared/runtime/lambda-handler.js';
+import { type CapturingSmtpSink, startCapturingSmtpSink } from '../../scripts/stack/capturing-smtp-sink.js';
 import type { SqsEvent, SqsRecord } from '../../shared/runtime/lambda-events.js';
-import { serveFunctionUrl, toHttpApiEvent, type FunctionUrlServer } from '../../shared/runtime/lambda-function-url.js';
-import { startCapturingSmtpSink, type CapturingSmtpSink } from '../../scripts/stack/capturing-smtp-sink.js';
-import { startLocalPushService, type LocalPushService } from '../push/local-push-service.js';
+import { type FunctionUrlServer, serveFunctionUrl, toHttpApiEvent } from '../../shared/runtime/lambda-function-url.js';
+import type { LambdaHandler } from '../../shared/runtime/lambda-handler.js';
+import type { Channel } from '../../shared/schemas/channels.js';
 import { createEmailLambda } from '../email/lambda.js';
 import { createPushLambda } from '../push/lambda.js';
+import { type LocalPushService, startLocalPushService } from '../push/local/local-push-service.js';
 import { createTemplateLambda } from '../template/lambda.js';
 import { createUserLambda } from '../user/lambda.js';
 import { createGatewayLambda } from './lambda.js';
@@ -160,15 +168,25 @@ async function createUser(preferences = { email: true, push: true }) {
     body: { name: 'Ada', email: mail, password: 'a good password', preferences },
   });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
-  const login = await call(user, 'POST', '/api/v1/auth/login', { auth: null, body: { email: mail, password: 'a good password' } });
+  const login = await call(user, 'POST', '/api/v1/auth/login', {
+    auth: null,
+    body: { email: mail, password: 'a good password' },
+  });
   expect(login.status).toBe(200);
   return { id: created.body.data.id as string, email: mail, token: login.body.data.access_token as string };
 }
 
-async function notify(channel: 'email' | 'push', userId: string, code: string) {
+async function notify(channel: Channel, userId: string, code: string) {
   const res = await call(gateway, 'POST', '/api/v1/notifications/', {
     auth: sendKey,
-    body: { notification_type: channel, user_id: userId, template_code: code, variables: { name: 'Ada', link: 'https://example.com/x' }, request_id: randomUUID(), priority: 5 },
+    body: {
+      notification_type: channel,
+      user_id: userId,
+      template_code: code,
+      variables: { name: 'Ada', link: 'https://example.com/x' },
+      request_id: randomUUID(),
+      priority: 5,
+    },
   });
   expect(res.status, JSON.stringify(res.body)).toBe(202);
   return res.body.data.notification_id as string;
@@ -183,7 +201,11 @@ async function statusOf(id: string): Promise<string> {
 beforeAll(async () => {
   await withAdmin(`create database ${databaseName}`);
   fauxqs = await startFauxqs({ port: 0, logger: false });
-  sqs = new SQSClient({ region: REGION, endpoint: fauxqs.address, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  sqs = new SQSClient({
+    region: REGION,
+    endpoint: fauxqs.address,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
   pushService = await startLocalPushService();
   smtp = await startCapturingSmtpSink();
   const caFile = join(dataDir, 'push-ca.pem');
@@ -202,6 +224,9 @@ beforeAll(async () => {
     AWS_REGION: REGION,
     ADMIN_API_KEY: adminKey,
     JWT_SECRET: randomBytes(32).toString('base64url'),
+    INTERNAL_SECRET: randomBytes(32).toString('base64url'),
+    // the local push service stands in for a real one on loopback
+    PUSH_LOCAL_HOSTS: 'localhost,127.0.0.1',
   };
   const serve = async (handler: LambdaHandler) => {
     lambdas.push(handler);
@@ -213,7 +238,10 @@ beforeAll(async () => {
   const userUrl = await serve(user);
   template = createTemplateLambda({ ...baseEnv, USER_SERVICE_URL: userUrl });
   const templateUrl = await serve(template);
-  const peers = { USER_SERVICE_URL: userUrl, TEMPLATE_SERVICE_URL: templateUrl };
+  // the workers ask the gateway (suppressions) and the gateway forwards to them: its URL comes first
+  const gatewayServer = await serveFunctionUrl((event) => gateway(event));
+  servers.push(gatewayServer);
+  const peers = { USER_SERVICE_URL: userUrl, TEMPLATE_SERVICE_URL: templateUrl, GATEWAY_URL: gatewayServer.url };
   push = createPushLambda({
     ...baseEnv,
     ...peers,
@@ -222,8 +250,19 @@ beforeAll(async () => {
     VAPID_SUBJECT: 'mailto:ops@example.com',
     PUSH_CA_FILE: caFile,
   });
-  email = createEmailLambda({ ...baseEnv, ...peers, EMAIL_PROVIDERS: 'smtp', SMTP_HOST: smtp.host, SMTP_PORT: String(smtp.port) });
-  gateway = createGatewayLambda({ ...baseEnv, ...peers, EMAIL_SERVICE_URL: await serve(email), PUSH_SERVICE_URL: await serve(push) });
+  email = createEmailLambda({
+    ...baseEnv,
+    ...peers,
+    EMAIL_PROVIDERS: 'smtp',
+    SMTP_HOST: smtp.host,
+    SMTP_PORT: String(smtp.port),
+  });
+  gateway = createGatewayLambda({
+    ...baseEnv,
+    ...peers,
+    EMAIL_SERVICE_URL: await serve(email),
+    PUSH_SERVICE_URL: await serve(push),
+  });
   lambdas.push(gateway);
 
   const key = await call(user, 'POST', '/api/v1/api-keys', { body: { name: 'lambda test sender', scopes: ['send'] } });
@@ -250,7 +289,12 @@ describe('Lambda entries (API Gateway v2 and SQS events, SQS emulator, real Post
     const viaBase64 = await call(user, 'POST', '/api/v1/users', {
       auth: null,
       base64: true,
-      body: { name: 'Bob', email: `b-${randomUUID()}@example.com`, password: 'a good password', preferences: { email: true, push: false } },
+      body: {
+        name: 'Bob',
+        email: `b-${randomUUID()}@example.com`,
+        password: 'a good password',
+        preferences: { email: true, push: false },
+      },
     });
     expect(viaBase64.status, JSON.stringify(viaBase64.body)).toBe(201);
     const me = await call(user, 'GET', `/api/v1/users/${ada.id}`, { auth: ada.token, routeKey: 'ANY /api/v1/users/{proxy+}' });
@@ -260,7 +304,13 @@ describe('Lambda entries (API Gateway v2 and SQS events, SQS emulator, real Post
     // the template function authenticates the admin key through the user function's URL
     const code = `lambda_${randomBytes(3).toString('hex')}`;
     const created = await call(template, 'POST', '/api/v1/templates/', {
-      body: { template_code: code, channel: 'email', category: 'onboarding', content: { subject: 'Hi {{name}}', html: '<p>Hi {{name}}</p>' }, variables: [{ name: 'name', required: true }] },
+      body: {
+        template_code: code,
+        channel: 'email',
+        category: 'onboarding',
+        content: { subject: 'Hi {{name}}', html: '<p>Hi {{name}}</p>' },
+        variables: [{ name: 'name', required: true }],
+      },
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const missing = await call(template, 'GET', '/api/v1/templates/no_such_code', {});
@@ -274,7 +324,13 @@ describe('Lambda entries (API Gateway v2 and SQS events, SQS emulator, real Post
     expect(
       (
         await call(template, 'POST', '/api/v1/templates', {
-          body: { template_code: code, channel: 'email', category: 'onboarding', content: { subject: 'Hi {{name}}', html: '<p>Hi {{name}}</p>' }, variables: [{ name: 'name', required: true }] },
+          body: {
+            template_code: code,
+            channel: 'email',
+            category: 'onboarding',
+            content: { subject: 'Hi {{name}}', html: '<p>Hi {{name}}</p>' },
+            variables: [{ name: 'name', required: true }],
+          },
         })
       ).status,
     ).toBe(201);
@@ -283,7 +339,13 @@ describe('Lambda entries (API Gateway v2 and SQS events, SQS emulator, real Post
     const messages = await receive(await queueUrl('email-queue'));
     expect(messages).toHaveLength(1);
     const body = JSON.parse(messages[0]!.Body!);
-    expect(body).toMatchObject({ notification_id: id, to: ada.email, template_code: code, user_id: ada.id, variables: { name: 'Ada' } });
+    expect(body).toMatchObject({
+      notification_id: id,
+      to: ada.email,
+      template_code: code,
+      user_id: ada.id,
+      variables: { name: 'Ada' },
+    });
     expect(messages[0]!.MessageAttributes?.['x-routing-key']?.StringValue).toBe('email');
     expect(await statusOf(id)).toBe('queued');
   });
@@ -336,12 +398,29 @@ describe('Lambda entries (API Gateway v2 and SQS events, SQS emulator, real Post
     lambdas.push(cut);
     const res = await call(cut, 'POST', '/api/v1/notifications', {
       auth: sendKey,
-      body: { notification_type: 'email', user_id: ada.id, template_code: code, variables: { name: 'Ada' }, request_id: randomUUID(), priority: 1 },
+      body: {
+        notification_type: 'email',
+        user_id: ada.id,
+        template_code: code,
+        variables: { name: 'Ada' },
+        request_id: randomUUID(),
+        priority: 1,
+      },
     });
     expect(res.status, 'accepted although SQS is unreachable: the outbox holds it').toBe(202);
     expect(await receive(await queueUrl('email-queue'))).toHaveLength(0);
 
-    const scheduled = await gateway({ version: '0', id: randomUUID(), 'detail-type': 'Scheduled Event', source: 'aws.events', account: '123456789012', time: new Date().toISOString(), region: REGION, resources: ['arn:aws:events:us-east-1:123456789012:rule/outbox-drain'], detail: {} });
+    const scheduled = await gateway({
+      version: '0',
+      id: randomUUID(),
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: '123456789012',
+      time: new Date().toISOString(),
+      region: REGION,
+      resources: ['arn:aws:events:us-east-1:123456789012:rule/outbox-drain'],
+      detail: {},
+    });
     expect(scheduled).toMatchObject({ scheduled: true, drained: 1 });
     const messages = await receive(await queueUrl('email-queue'));
     expect(messages.map((m) => JSON.parse(m.Body!).notification_id)).toEqual([res.body.data.notification_id]);
@@ -357,7 +436,16 @@ describe('Lambda entries (API Gateway v2 and SQS events, SQS emulator, real Post
     expect(device.status, JSON.stringify(device.body)).toBe(201);
     const code = `push_${randomBytes(3).toString('hex')}`;
     const created = await call(template, 'POST', '/api/v1/templates', {
-      body: { template_code: code, channel: 'push', category: 'onboarding', content: { title: 'Hi {{name}}', body: 'Open {{link}}' }, variables: [{ name: 'name', required: true }, { name: 'link', required: false }] },
+      body: {
+        template_code: code,
+        channel: 'push',
+        category: 'onboarding',
+        content: { title: 'Hi {{name}}', body: 'Open {{link}}' },
+        variables: [
+          { name: 'name', required: true },
+          { name: 'link', required: false },
+        ],
+      },
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const id = await notify('push', ada.id, code);
@@ -376,7 +464,8 @@ describe('Lambda entries (API Gateway v2 and SQS events, SQS emulator, real Post
     await vi.waitFor(
       async () => {
         const reports = await receive(statusQueue);
-        if (reports.length > 0) expect(await gateway({ Records: reports.map((m) => toRecord(m, statusArn)) })).toEqual({ batchItemFailures: [] });
+        if (reports.length > 0)
+          expect(await gateway({ Records: reports.map((m) => toRecord(m, statusArn)) })).toEqual({ batchItemFailures: [] });
         expect(await statusOf(id)).toBe('delivered');
       },
       { timeout: 10_000, interval: 100 },
@@ -400,7 +489,8 @@ describe('Lambda entries (API Gateway v2 and SQS events, SQS emulator, real Post
     await vi.waitFor(
       async () => {
         const reports = await receive(statusQueue);
-        if (reports.length > 0) expect(await gateway({ Records: reports.map((m) => toRecord(m, statusArn)) })).toEqual({ batchItemFailures: [] });
+        if (reports.length > 0)
+          expect(await gateway({ Records: reports.map((m) => toRecord(m, statusArn)) })).toEqual({ batchItemFailures: [] });
         expect(await statusOf(id)).toBe('delivered');
       },
       { timeout: 10_000, interval: 100 },
@@ -427,7 +517,13 @@ function statusMessage(id: string, status: string) {
 async function emailTemplate(): Promise<string> {
   const code = `mail_${randomBytes(3).toString('hex')}`;
   const created = await call(template, 'POST', '/api/v1/templates', {
-    body: { template_code: code, channel: 'email', category: 'onboarding', content: { subject: 'Hi {{name}}', html: '<p>Hi {{name}}</p>' }, variables: [{ name: 'name', required: true }] },
+    body: {
+      template_code: code,
+      channel: 'email',
+      category: 'onboarding',
+      content: { subject: 'Hi {{name}}', html: '<p>Hi {{name}}</p>' },
+      variables: [{ name: 'name', required: true }],
+    },
   });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   return code;

@@ -3,9 +3,9 @@ import { bootLambdaFunction, type LambdaBootContext } from '../../shared/runtime
 import { createLambdaHandler, type LambdaHandler } from '../../shared/runtime/lambda-handler.js';
 import { createRecordStatus } from './consumer.js';
 import { gatewayFunction } from './function.js';
-import { createNotificationStore } from './notification-store.js';
-import { createOutboxRelay } from './outbox-relay.js';
-import { createStatusRecorder } from './status-recorder.js';
+import { createGatewayStore } from './gateway-store.js';
+import { createOutboxRelay } from './outbox/outbox-relay.js';
+import { createStatusRecorder } from './status/status-recorder.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -14,14 +14,19 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * the outbox is drained before an HTTP invocation that may have written to
  * it returns, and by a scheduled invocation (the safety net for a drain that
  * failed or an instance that died between commit and drain). The `status`
- * consumer is built as `function.ts` builds it.
+ * consumer is built as `function.ts` builds it; the `in_app` and `webhook`
+ * workers are the ones `function.ts` built.
  */
-function gatewayLambdaParts({ infra }: LambdaBootContext) {
+function gatewayLambdaParts({ infra, running }: LambdaBootContext) {
   const { database, queue, logger, config } = infra;
-  const store = createNotificationStore(database.db);
+  const store = createGatewayStore(database.db);
   const relay = createOutboxRelay({ store, queue, logger, batchSize: config.gateway.outboxBatchSize });
   return {
-    consumers: { status: createRecordStatus(createStatusRecorder({ store, logger })) },
+    consumers: {
+      status: createRecordStatus(createStatusRecorder({ store, logger })),
+      ...(running.handlers?.in_app && { in_app: running.handlers.in_app }),
+      ...(running.handlers?.webhook && { webhook: running.handlers.webhook }),
+    },
     async afterHttp({ method }: { method: string }) {
       if (!SAFE_METHODS.has(method.toUpperCase())) await relay.drain();
     },

@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../shared/logging/logger.js';
 import type { MessageOf } from '../../shared/messages.js';
-import { createRabbitQueue } from '../../shared/queue/rabbit-queue.js';
 import { done } from '../../shared/queue/queue.js';
+import { createRabbitQueue } from '../../shared/queue/rabbitmq/rabbit-queue.js';
 import { createTcpProxy, type TcpProxy } from '../../shared/test-support/tcp-proxy.js';
 import { testDatabases } from '../../shared/test-support/test-databases.js';
 import { openPlatform, type PlatformKit } from './test-support/platform-kit.js';
@@ -38,7 +38,9 @@ describe('gateway through outages', () => {
       await kit.close();
     });
     const user = await kit.createUser();
-    expect((await kit.request('POST', '/api/v1/notifications', { auth: kit.sendKey, body: notification(user.id) })).status).toBe(202);
+    expect((await kit.request('POST', '/api/v1/notifications', { auth: kit.sendKey, body: notification(user.id) })).status).toBe(
+      202,
+    );
 
     await proxy.down();
     const during = await kit.request('POST', '/api/v1/notifications', { auth: kit.sendKey, body: notification(user.id) });
@@ -50,10 +52,14 @@ describe('gateway through outages', () => {
 
     await proxy.up();
     await expect
-      .poll(async () => (await kit.request('POST', '/api/v1/notifications', { auth: kit.sendKey, body: notification(user.id) })).status, {
-        timeout: 20_000,
-        interval: 250,
-      })
+      .poll(
+        async () =>
+          (await kit.request('POST', '/api/v1/notifications', { auth: kit.sendKey, body: notification(user.id) })).status,
+        {
+          timeout: 20_000,
+          interval: 250,
+        },
+      )
       .toBe(202);
   }, 60_000);
 
@@ -64,7 +70,13 @@ describe('gateway through outages', () => {
     viaProxy.host = `127.0.0.1:${proxy.port}`;
     const logger = createLogger({ level: 'silent', name: 'test' });
     const prefix = `t${randomUUID().slice(0, 8)}.`;
-    const queue = createRabbitQueue({ url: viaProxy.toString(), logger, prefix, publishTimeoutMs: 1000, reconnect: { maxDelayMs: 500 } });
+    const queue = createRabbitQueue({
+      url: viaProxy.toString(),
+      logger,
+      prefix,
+      publishTimeoutMs: 1000,
+      reconnect: { maxDelayMs: 500 },
+    });
     const [pglite] = testDatabases({});
     const kit = await openPlatform(pglite!, { queue });
     cleanup.push(() => kit.close());

@@ -1,8 +1,8 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabases } from '../../shared/test-support/test-databases.js';
+import { verifyPassword } from '../user/auth/password.js';
 import { apiKeys, users } from '../user/schema.js';
-import { verifyPassword } from '../user/password.js';
 import { openPlatform, type PlatformKit } from './test-support/platform-kit.js';
 
 /**
@@ -40,7 +40,13 @@ describe('secrets: stored only as hashes, never logged', () => {
     await kit.request('POST', '/api/v1/notifications', {
       auth: apiKey,
       headers: { 'x-correlation-id': 'secrets-flow' },
-      body: { notification_type: 'email', user_id: userId, template_code: 'kit_welcome', variables: { name: 'Ada' }, request_id: randomUUID() },
+      body: {
+        notification_type: 'email',
+        user_id: userId,
+        template_code: 'kit_welcome',
+        variables: { name: 'Ada' },
+        request_id: randomUUID(),
+      },
     });
     await kit.request('GET', '/api/v1/notifications', { auth: null, headers: { 'x-api-key': apiKey } });
     await kit.request('GET', `/api/v1/users/${userId}`, { auth: token });
@@ -48,7 +54,10 @@ describe('secrets: stored only as hashes, never logged', () => {
     // failures log more than successes: a refused key, a forbidden route, a malformed body carrying the key
     await kit.request('GET', '/api/v1/api-keys', { auth: apiKey });
     await kit.request('POST', '/api/v1/auth/login', { auth: apiKey, body: `{"email":"${email}","password":"${password}"` });
-    for (const [name, value] of [['send', 'with bad keys'], ['admin', 'oops']]) {
+    for (const [name, value] of [
+      ['send', 'with bad keys'],
+      ['admin', 'oops'],
+    ]) {
       await kit.request('POST', '/api/v1/api-keys', { auth: apiKey, body: { name, scopes: [value] } });
     }
   });
@@ -58,8 +67,8 @@ describe('secrets: stored only as hashes, never logged', () => {
     const rows = await kit.infra.database.db.select().from(users);
     const row = rows.find((r) => r.id === userId)!;
 
-    expect(row.passwordHash).toMatch(/^scrypt\$16384\$8\$1\$[\w-]{22}\$[\w-]{43}$/);
-    expect(await verifyPassword(newPassword, row.passwordHash)).toBe(true);
+    expect(row.passwordHash).toMatch(/^scrypt\$4096\$8\$1\$[\w-]{22}\$[\w-]{43}$/);
+    expect(await verifyPassword(newPassword, row.passwordHash!)).toBe(true);
     expect(JSON.stringify(rows)).not.toContain(password);
     expect(JSON.stringify(rows)).not.toContain(newPassword);
   });
@@ -96,13 +105,19 @@ describe('secrets: stored only as hashes, never logged', () => {
   it('no log line holds a stored password hash or API key hash, even when a query fails', async () => {
     // a sign-up the database refuses (NUL in the name): the failed insert is logged with its parameters
     const doomedPassword = `pw3-${randomBytes(12).toString('hex')}`;
-    await kit.request('POST', '/api/v1/users', { auth: null, body: { name: 'Eve\u0000', email: `eve-${randomUUID()}@example.com`, password: doomedPassword } });
+    await kit.request('POST', '/api/v1/users', {
+      auth: null,
+      body: { name: 'Eve\u0000', email: `eve-${randomUUID()}@example.com`, password: doomedPassword },
+    });
     const logs = kit.infra.logLines.join('');
-    const hashes = (await kit.infra.database.db.select().from(users)).map((r) => r.passwordHash);
+    const hashes = (await kit.infra.database.db.select().from(users)).flatMap((r) => (r.passwordHash ? [r.passwordHash] : []));
     const keyHashes = (await kit.infra.database.db.select().from(apiKeys)).map((r) => r.keyHash);
 
-    for (const hash of [...hashes, ...keyHashes]) expect(logs.includes(hash), `stored hash ${hash.slice(0, 20)}… is in the logs`).toBe(false);
+    for (const hash of [...hashes, ...keyHashes])
+      expect(logs.includes(hash), `stored hash ${hash.slice(0, 20)}… is in the logs`).toBe(false);
     expect(logs.includes(doomedPassword)).toBe(false);
-    expect(/scrypt\$\d+\$\d+\$\d+\$[\w-]+\$[\w-]+/.test(logs), 'a scrypt hash (of the refused sign-up) is in the logs').toBe(false);
+    expect(/scrypt\$\d+\$\d+\$\d+\$[\w-]+\$[\w-]+/.test(logs), 'a scrypt hash (of the refused sign-up) is in the logs').toBe(
+      false,
+    );
   });
 });

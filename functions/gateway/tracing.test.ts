@@ -7,7 +7,7 @@ import type { RunningFunction } from '../../shared/runtime/function-module.js';
 import { testDatabases } from '../../shared/test-support/test-databases.js';
 import { setupTracing, type Tracing } from '../../shared/tracing/setup-tracing.js';
 import { emailFunction } from '../email/function.js';
-import { startSmtpTestServer, type SmtpTestServer } from '../email/test-support/smtp-test-server.js';
+import { type SmtpTestServer, startSmtpTestServer } from '../email/test-support/smtp-test-server.js';
 import { openPlatform, type PlatformKit } from './test-support/platform-kit.js';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -36,11 +36,18 @@ describe('one notification is one trace: HTTP -> outbox -> queue -> email worker
     response = await kit.request('POST', '/api/v1/notifications', {
       auth: kit.sendKey,
       headers: { traceparent: CALLER, 'x-correlation-id': 'corr-trace-1' },
-      body: { notification_type: 'email', user_id: user.id, template_code: 'kit_welcome', variables: { name: 'Ada' }, request_id: randomUUID() },
+      body: {
+        notification_type: 'email',
+        user_id: user.id,
+        template_code: 'kit_welcome',
+        variables: { name: 'Ada' },
+        request_id: randomUUID(),
+      },
     });
     notificationId = response.body.data.notification_id;
     await vi.waitFor(
-      async () => expect((await kit.request('GET', `/api/v1/notifications/${notificationId}`)).body.data.status).toBe('delivered'),
+      async () =>
+        expect((await kit.request('GET', `/api/v1/notifications/${notificationId}`)).body.data.status).toBe('delivered'),
       { timeout: 10_000, interval: 50 },
     );
   });
@@ -55,7 +62,12 @@ describe('one notification is one trace: HTTP -> outbox -> queue -> email worker
   const named = (name: string) => spans().filter((s) => s.name === name);
   const one = (name: string): ReadableSpan => {
     const found = named(name);
-    expect(found, `spans named ${name} among ${spans().map((s) => s.name).join(', ')}`).toHaveLength(1);
+    expect(
+      found,
+      `spans named ${name} among ${spans()
+        .map((s) => s.name)
+        .join(', ')}`,
+    ).toHaveLength(1);
     return found[0]!;
   };
   const parentOf = (span: ReadableSpan) => span.parentSpanContext?.spanId;
@@ -71,7 +83,11 @@ describe('one notification is one trace: HTTP -> outbox -> queue -> email worker
     expect(gateway.kind).toBe(SpanKind.SERVER);
     expect(gateway.spanContext().traceId).toBe(TRACE_ID);
     expect(parentOf(gateway)).toBe(CALLER_SPAN);
-    expect(gateway.attributes).toMatchObject({ 'http.route': '/api/v1/notifications', 'notification.id': notificationId, correlation_id: 'corr-trace-1' });
+    expect(gateway.attributes).toMatchObject({
+      'http.route': '/api/v1/notifications',
+      'notification.id': notificationId,
+      correlation_id: 'corr-trace-1',
+    });
     expect(response.headers.get('traceparent')).toBe(`00-${TRACE_ID}-${gateway.spanContext().spanId}-01`);
 
     // through the outbox row and the queue header: the worker's span is a child of the request's

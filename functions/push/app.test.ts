@@ -5,14 +5,19 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../shared/config.js';
 import { createLogger } from '../../shared/logging/logger.js';
 import { createPushApp } from './app.js';
-import { resolveVapidIdentity } from './vapid-keys.js';
+import { resolveVapidIdentity } from './vapid/vapid-keys.js';
 
 describe('push app and VAPID identity', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'push-vapid-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('GET /api/v1/push/vapid-public-key (with or without trailing slash) returns the key, readable cross-origin', async () => {
-    const app = createPushApp({ logger: createLogger({ level: 'silent', name: 'push' }), bodyLimitBytes: 1024, vapidPublicKey: 'BPUBLIC', readiness: {} });
+    const app = createPushApp({
+      logger: createLogger({ level: 'silent', name: 'push' }),
+      bodyLimitBytes: 1024,
+      vapidPublicKey: 'BPUBLIC',
+      readiness: {},
+    });
     for (const path of ['/api/v1/push/vapid-public-key', '/api/v1/push/vapid-public-key/']) {
       const res = await app.request(path);
       expect(res.status).toBe(200);
@@ -31,13 +36,30 @@ describe('push app and VAPID identity', () => {
   });
 
   it('production: refuses to start without keys and subject; half a pair is refused anywhere', () => {
-    const prod = { NODE_ENV: 'production', ADMIN_API_KEY: 'a'.repeat(24), JWT_SECRET: 'j'.repeat(32), DATA_DIR: dataDir };
+    const prod = {
+      NODE_ENV: 'production',
+      ADMIN_API_KEY: 'a'.repeat(24),
+      JWT_SECRET: 'j'.repeat(32),
+      INTERNAL_SECRET: 'i'.repeat(32),
+      DATA_DIR: dataDir,
+    };
     expect(() => resolveVapidIdentity(loadConfig(prod))).toThrow(/required in production/);
     const { publicKey, privateKey } = resolveVapidIdentity(loadConfig({ NODE_ENV: 'test' }));
-    expect(() => resolveVapidIdentity(loadConfig({ ...prod, VAPID_PUBLIC_KEY: publicKey, VAPID_PRIVATE_KEY: privateKey }))).toThrow(/VAPID_SUBJECT/);
-    expect(() => resolveVapidIdentity(loadConfig({ NODE_ENV: 'development', VAPID_PUBLIC_KEY: publicKey }))).toThrow(/set together/);
+    expect(() =>
+      resolveVapidIdentity(loadConfig({ ...prod, VAPID_PUBLIC_KEY: publicKey, VAPID_PRIVATE_KEY: privateKey })),
+    ).toThrow(/VAPID_SUBJECT/);
+    expect(() => resolveVapidIdentity(loadConfig({ NODE_ENV: 'development', VAPID_PUBLIC_KEY: publicKey }))).toThrow(
+      /set together/,
+    );
     expect(
-      resolveVapidIdentity(loadConfig({ ...prod, VAPID_PUBLIC_KEY: publicKey, VAPID_PRIVATE_KEY: privateKey, VAPID_SUBJECT: 'mailto:ops@example.com' })),
+      resolveVapidIdentity(
+        loadConfig({
+          ...prod,
+          VAPID_PUBLIC_KEY: publicKey,
+          VAPID_PRIVATE_KEY: privateKey,
+          VAPID_SUBJECT: 'mailto:ops@example.com',
+        }),
+      ),
     ).toMatchObject({ source: 'environment', publicKey });
   });
 });

@@ -21,7 +21,14 @@ export interface PushAppDeps {
  * nature: every subscribing page embeds it.
  */
 export function createPushApp(deps: PushAppDeps & MetricsDeps): Hono<AppEnv> {
-  const app = createBaseApp({ name: 'push', logger: deps.logger, bodyLimitBytes: deps.bodyLimitBytes, readiness: deps.readiness, metrics: deps.metrics, openapi: buildPushOpenApi });
+  const app = createBaseApp({
+    name: 'push',
+    logger: deps.logger,
+    bodyLimitBytes: deps.bodyLimitBytes,
+    readiness: deps.readiness,
+    metrics: deps.metrics,
+    openapi: buildPushOpenApi,
+  });
   app.get('/api/v1/push/vapid-public-key', (c) => {
     c.header('access-control-allow-origin', '*');
     c.header('cache-control', 'public, max-age=300');

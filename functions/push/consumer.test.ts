@@ -10,12 +10,20 @@ describe('push consumer (memory queue, real user and template apps, local push s
   beforeAll(async () => {
     kit = await openPushKit();
     template = await kit.createTemplate({
-      content: { title: 'Hi {{name}}', body: 'Open {{link}}', url: '{{link}}', image: 'https://cdn.example/hero.png', data: { kind: 'digest' } },
+      content: {
+        title: 'Hi {{name}}',
+        body: 'Open {{link}}',
+        url: '{{link}}',
+        image: 'https://cdn.example/hero.png',
+        data: { kind: 'digest' },
+      },
     });
   });
   afterAll(() => kit.close());
 
-  const overall = (id: string) => kit.statusesOf(id).filter((s) => s.device_id === undefined);
+  // the notification's outcome: overall reports but the progress ones (`sending` before the send, `pending` before a retry)
+  const overall = (id: string) =>
+    kit.statusesOf(id).filter((s) => s.device_id === undefined && s.status !== 'sending' && s.status !== 'pending');
   const ofDevice = (id: string, deviceId: string) => kit.statusesOf(id).filter((s) => s.device_id === deviceId);
 
   it('delivers the rendered rich notification to every device, one status per device and one overall', async () => {
@@ -42,8 +50,13 @@ describe('push consumer (memory queue, real user and template apps, local push s
       expect(kit.pushService.messages(web.subscription.id)[0]).toMatchObject({ urgency: 'high', ttl: 86_400 });
     }
     expect(kit.fcm.accepted.filter((m) => m.message.token === phone.pushToken)).toHaveLength(1);
-    await vi.waitFor(() => expect(kit.statusesOf(message.notification_id)).toHaveLength(4), WAIT);
-    expect(overall(message.notification_id)[0]).toMatchObject({ status: 'delivered', channel: 'push', correlation_id: message.correlation_id });
+    await vi.waitFor(() => expect(kit.statusesOf(message.notification_id)).toHaveLength(5), WAIT);
+    expect(kit.statusesOf(message.notification_id)[0]).toMatchObject({ status: 'sending', channel: 'push' });
+    expect(overall(message.notification_id)[0]).toMatchObject({
+      status: 'delivered',
+      channel: 'push',
+      correlation_id: message.correlation_id,
+    });
     for (const id of [webA.deviceId, webB.deviceId, phone.deviceId]) {
       expect(ofDevice(message.notification_id, id)).toEqual([expect.objectContaining({ status: 'delivered' })]);
     }
@@ -59,9 +72,15 @@ describe('push consumer (memory queue, real user and template apps, local push s
     await kit.queue.publish('push', message);
 
     await vi.waitFor(() => expect(ofDevice(message.notification_id, dead.deviceId)).toHaveLength(1), WAIT);
-    expect(ofDevice(message.notification_id, dead.deviceId)[0]).toMatchObject({ status: 'failed', error: expect.stringMatching(/device pruned/) });
+    expect(ofDevice(message.notification_id, dead.deviceId)[0]).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/device pruned/),
+    });
     expect(await kit.deviceIds(user)).toEqual([alive.deviceId]);
-    await vi.waitFor(() => expect(overall(message.notification_id)).toEqual([expect.objectContaining({ status: 'delivered' })]), WAIT);
+    await vi.waitFor(
+      () => expect(overall(message.notification_id)).toEqual([expect.objectContaining({ status: 'delivered' })]),
+      WAIT,
+    );
     expect(kit.payloadsOf(alive.subscription)).toHaveLength(1);
   });
 
@@ -73,7 +92,10 @@ describe('push consumer (memory queue, real user and template apps, local push s
 
     await kit.queue.publish('push', message);
 
-    await vi.waitFor(() => expect(overall(message.notification_id)).toEqual([expect.objectContaining({ status: 'failed' })]), WAIT);
+    await vi.waitFor(
+      () => expect(overall(message.notification_id)).toEqual([expect.objectContaining({ status: 'failed' })]),
+      WAIT,
+    );
     expect(overall(message.notification_id)[0]!.error).toMatch(/UNREGISTERED.*device pruned/);
     expect(await kit.deviceIds(user)).toEqual([]);
   });
@@ -109,23 +131,33 @@ describe('push consumer (memory queue, real user and template apps, local push s
     expect(kit.payloadsOf(flaky.subscription)).toHaveLength(1);
     // overall `delivered` went out once, on the first attempt, when the first device had it
     expect(overall(message.notification_id)).toEqual([expect.objectContaining({ status: 'delivered' })]);
-    expect(Date.parse(overall(message.notification_id)[0]!.timestamp)).toBeLessThan(Date.parse(ofDevice(message.notification_id, flaky.deviceId)[1]!.timestamp));
+    expect(Date.parse(overall(message.notification_id)[0]!.timestamp)).toBeLessThan(
+      Date.parse(ofDevice(message.notification_id, flaky.deviceId)[1]!.timestamp),
+    );
   });
 
-  it.each([400, 401, 403])('%i is a permanent configuration error: failed, logged loudly, subscription kept, no retry', async (code) => {
-    const user = await kit.createUser();
-    const web = await kit.addWebDevice(user);
-    kit.pushService.respondWith(web.subscription.id, { status: code });
-    const message = kit.message(user.id, template);
+  it.each([400, 401, 403])(
+    '%i is a permanent configuration error: failed, logged loudly, subscription kept, no retry',
+    async (code) => {
+      const user = await kit.createUser();
+      const web = await kit.addWebDevice(user);
+      kit.pushService.respondWith(web.subscription.id, { status: code });
+      const message = kit.message(user.id, template);
 
-    await kit.queue.publish('push', message);
+      await kit.queue.publish('push', message);
 
-    await vi.waitFor(() => expect(overall(message.notification_id)).toHaveLength(1), WAIT);
-    expect(overall(message.notification_id)[0]).toMatchObject({ status: 'failed', error: expect.stringMatching(new RegExp(`${code}`)) });
-    expect(kit.statusesOf(message.notification_id).map((s) => s.status)).toEqual(['failed', 'failed']);
-    expect(await kit.deviceIds(user)).toEqual([web.deviceId]);
-    expect(kit.logLines.some((l) => l.includes('PUSH CONFIGURATION ERROR') && l.includes(web.deviceId) && l.includes('"level":50'))).toBe(true);
-  });
+      await vi.waitFor(() => expect(overall(message.notification_id)).toHaveLength(1), WAIT);
+      expect(overall(message.notification_id)[0]).toMatchObject({
+        status: 'failed',
+        error: expect.stringMatching(new RegExp(`${code}`)),
+      });
+      expect(kit.statusesOf(message.notification_id).map((s) => s.status)).toEqual(['sending', 'failed', 'failed']);
+      expect(await kit.deviceIds(user)).toEqual([web.deviceId]);
+      expect(
+        kit.logLines.some((l) => l.includes('PUSH CONFIGURATION ERROR') && l.includes(web.deviceId) && l.includes('"level":50')),
+      ).toBe(true);
+    },
+  );
 
   it('413 from the push service is permanent and the subscription is kept', async () => {
     const user = await kit.createUser();
@@ -137,23 +169,28 @@ describe('push consumer (memory queue, real user and template apps, local push s
 
     await vi.waitFor(() => expect(overall(message.notification_id)).toHaveLength(1), WAIT);
     expect(overall(message.notification_id)[0]).toMatchObject({ status: 'failed', error: expect.stringMatching(/413/) });
-    expect(kit.statusesOf(message.notification_id).map((s) => s.status)).toEqual(['failed', 'failed']);
+    expect(kit.statusesOf(message.notification_id).map((s) => s.status)).toEqual(['sending', 'failed', 'failed']);
     expect(await kit.deviceIds(user)).toEqual([web.deviceId]);
   });
 
   it('a rendered payload over 4 KB fails before anything is sent', async () => {
     const user = await kit.createUser();
     const web = await kit.addWebDevice(user);
-    const message = kit.message(user.id, template, { variables: { name: 'Ada', link: `https://app.example/${'x'.repeat(2500)}` } });
+    const message = kit.message(user.id, template, {
+      variables: { name: 'Ada', link: `https://app.example/${'x'.repeat(2500)}` },
+    });
 
     await kit.queue.publish('push', message);
 
     await vi.waitFor(() => expect(overall(message.notification_id)).toHaveLength(1), WAIT);
-    expect(overall(message.notification_id)[0]).toMatchObject({ status: 'failed', error: expect.stringMatching(/exceeds the Web Push limit/) });
+    expect(overall(message.notification_id)[0]).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/exceeds the Web Push limit/),
+    });
     expect(kit.pushService.messages(web.subscription.id)).toHaveLength(0);
   });
 
-  it('a redelivered message (same notification) sends nothing twice and reports nothing twice', async () => {
+  it('a redelivered message (same notification) sends nothing twice and only repeats its final report', async () => {
     const user = await kit.createUser();
     const web = await kit.addWebDevice(user);
     const message = kit.message(user.id, template);
@@ -168,7 +205,14 @@ describe('push consumer (memory queue, real user and template apps, local push s
       expect(stats.keys.push.depth + stats.keys.push.inFlight).toBe(0);
     }, WAIT);
     expect(kit.payloadsOf(web.subscription)).toHaveLength(1);
-    expect(kit.statusesOf(message.notification_id)).toHaveLength(2);
+    // sending, the device, delivered; then `delivered` again per redelivery (the first report may be what failed)
+    expect(kit.statusesOf(message.notification_id).map((s) => [s.status, s.device_id ?? null])).toEqual([
+      ['sending', null],
+      ['delivered', web.deviceId],
+      ['delivered', null],
+      ['delivered', null],
+      ['delivered', null],
+    ]);
   });
 
   it('a user with no devices: failed "no devices"', async () => {
@@ -194,7 +238,10 @@ describe('push consumer (memory queue, real user and template apps, local push s
     await vi.waitFor(() => expect(overall(message.notification_id)).toHaveLength(1), WAIT);
     const final = overall(message.notification_id)[0]!;
     expect(final).toMatchObject({ status: 'failed' });
-    expect(ofDevice(message.notification_id, web.deviceId).map((s) => s.status)).toEqual([...Array(MAX_ATTEMPTS - 1).fill('pending'), 'failed']);
+    expect(ofDevice(message.notification_id, web.deviceId).map((s) => s.status)).toEqual([
+      ...Array(MAX_ATTEMPTS - 1).fill('pending'),
+      'failed',
+    ]);
     expect(final.error).toMatch(new RegExp(`${web.deviceId}: gave up after ${MAX_ATTEMPTS} attempts: push service answered 500`));
     expect(final.error).toMatch(new RegExp(`${gone.deviceId}: push service answered 410`));
     await vi.waitFor(async () => {

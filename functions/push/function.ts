@@ -1,28 +1,31 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createCacheSeal } from '../../shared/cache/sealed-values.js';
 import { createBreakerFetcher } from '../../shared/clients/breaker-fetcher.js';
 import { createTemplateClient } from '../../shared/clients/template-client.js';
 import { createUserClient } from '../../shared/clients/user-client.js';
 import type { Config } from '../../shared/config.js';
+import { createChannelCore } from '../../shared/delivery/channel-core.js';
+import { deliveryMigrations } from '../../shared/delivery/delivery-migrations.js';
 import type { Logger } from '../../shared/logging/logger.js';
-import { MESSAGES } from '../../shared/messages.js';
 import { withFunctionMetrics } from '../../shared/metrics/function-metrics.js';
 import { createProviderMetrics } from '../../shared/metrics/provider-metrics.js';
 import type { Consumer } from '../../shared/queue/queue.js';
 import type { FunctionModule } from '../../shared/runtime/function-module.js';
+import { signedPeers } from '../../shared/runtime/signed-peers.js';
 import { createPushApp } from './app.js';
 import { createSendPush } from './consumer.js';
-import { createServiceAccountTokenSource, parseServiceAccount } from './fcm-auth.js';
-import { createFcmSender } from './fcm-sender.js';
-import { LOCAL_PUSH_CERT_DIR } from './local-push-service.js';
-import { createMissingFcmSender, FCM_NOT_CONFIGURED } from './missing-fcm-sender.js';
-import { withOriginBreakers } from './origin-breakers.js';
-import type { PushSender } from './push-sender.js';
+import { LOCAL_PUSH_CERT_DIR } from './local/local-push-service.js';
 import { withPushMetrics } from './push-metrics.js';
-import { createPushSenderRouter } from './push-sender-router.js';
-import { withPushTracing } from './traced-push-sender.js';
-import { resolveVapidIdentity } from './vapid-keys.js';
-import { createWebPushSender } from './web-push-sender.js';
+import { createServiceAccountTokenSource, parseServiceAccount } from './senders/fcm-auth.js';
+import { createFcmSender } from './senders/fcm-sender.js';
+import { createMissingFcmSender, FCM_NOT_CONFIGURED } from './senders/missing-fcm-sender.js';
+import { withOriginBreakers } from './senders/origin-breakers.js';
+import type { PushSender } from './senders/push-sender.js';
+import { createPushSenderRouter } from './senders/push-sender-router.js';
+import { withPushTracing } from './senders/traced-push-sender.js';
+import { createWebPushSender } from './senders/web-push-sender.js';
+import { resolveVapidIdentity } from './vapid/vapid-keys.js';
 
 /** PUSH_CA_FILE, or in development the certificate of the local push service `npm start` runs. */
 function extraCaPem(config: Config): string | undefined {
@@ -53,7 +56,9 @@ export const pushFunction: FunctionModule = {
   name: 'push',
   containerPort: 8004,
   devPort: 8004,
-  async create(infra, peers) {
+  migrations: [deliveryMigrations],
+  async create(infra, reach) {
+    const peers = signedPeers(reach, { self: 'push', secret: infra.internalSecret });
     const { config, logger, cache, queue, metrics } = withFunctionMetrics(infra, 'push');
     const vapid = resolveVapidIdentity(config);
     const ca = extraCaPem(config);
@@ -62,7 +67,13 @@ export const pushFunction: FunctionModule = {
       withOriginBreakers(
         withPushTracing(
           createPushSenderRouter({
-            webPush: createWebPushSender({ vapid, timeoutMs: config.push.requestTimeoutMs, ...(ca && { extraCaPem: ca }) }),
+            webPush: createWebPushSender({
+              vapid,
+              endpointPolicy: config.push.endpointPolicy,
+              timeoutMs: config.push.requestTimeoutMs,
+              logger,
+              ...(ca && { extraCaPem: ca }),
+            }),
             fcm: createFcm(config, logger),
           }),
         ),
@@ -70,19 +81,24 @@ export const pushFunction: FunctionModule = {
       ),
       providerMetrics,
     );
-    const handler = createSendPush({
-      users: createUserClient({
-        fetcher: createBreakerFetcher(peers.fetcher('user'), { name: 'user' }),
-        cache,
-        recipientTtlMs: config.cache.userTtlSeconds * 1000,
-      }),
-      templates: createTemplateClient({ fetcher: createBreakerFetcher(peers.fetcher('template'), { name: 'template' }), cache }),
-      sender,
+    const seal = createCacheSeal(infra.jwtSecret);
+    const users = createUserClient({
+      fetcher: createBreakerFetcher(peers.fetcher('user'), { name: 'user' }),
       cache,
-      queue,
+      seal,
+      recipientTtlMs: config.cache.userTtlSeconds * 1000,
+    });
+    const handler = createSendPush({
+      users,
+      core: createChannelCore(infra, { channel: 'push', users }),
+      templates: createTemplateClient({
+        fetcher: createBreakerFetcher(peers.fetcher('template'), { name: 'template' }),
+        cache,
+        seal,
+      }),
+      sender,
       logger,
       defaults: { ttlSeconds: config.push.defaultTtlSeconds, urgency: config.push.defaultUrgency },
-      maxAttempts: MESSAGES.push.retry.maxAttempts,
     });
     const app = createPushApp({
       logger,
@@ -102,7 +118,10 @@ export const pushFunction: FunctionModule = {
         await consumer?.stop();
         await sender.close?.();
       },
-      banner: vapid.source === 'generated' ? [`VAPID dev key pair generated and kept in ${config.dataDir} (public key ${vapid.publicKey})`] : [],
+      banner:
+        vapid.source === 'generated'
+          ? [`VAPID dev key pair generated and kept in ${config.dataDir} (public key ${vapid.publicKey})`]
+          : [],
     };
   },
 };

@@ -5,7 +5,12 @@ import { createPushApp } from './app.js';
 import { buildPushOpenApi, PUSH_OPERATIONS } from './openapi.js';
 
 describe('push function: OpenAPI document', () => {
-  const app = createPushApp({ logger: createLogger({ level: 'silent', name: 'test' }), bodyLimitBytes: 1024, vapidPublicKey: 'BPublicKey', readiness: {} });
+  const app = createPushApp({
+    logger: createLogger({ level: 'silent', name: 'test' }),
+    bodyLimitBytes: 1024,
+    vapidPublicKey: 'BPublicKey',
+    readiness: {},
+  });
 
   it('documents every route the app registers, and nothing it does not', () => {
     expect(documentedRoutes(buildPushOpenApi())).toEqual(registeredRoutes(app));

@@ -12,7 +12,12 @@ export const PUSH_OPERATIONS = defineOperations([
     description: 'Pass it as `applicationServerKey`. Public and readable cross-origin (`Access-Control-Allow-Origin: *`).',
     tags: ['push'],
     auth: 'none',
-    responses: { 200: { description: 'VAPID public key', data: z.object({ public_key: z.string().describe('base64url uncompressed P-256 point') }) } },
+    responses: {
+      200: {
+        description: 'VAPID public key',
+        data: z.object({ public_key: z.string().describe('base64url uncompressed P-256 point') }),
+      },
+    },
   },
 ]);
 

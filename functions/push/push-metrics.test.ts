@@ -1,13 +1,19 @@
-import webpush from 'web-push';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import webpush from 'web-push';
 import { createProviderMetrics } from '../../shared/metrics/provider-metrics.js';
 import { createMetricsRegistry } from '../../shared/metrics/registry.js';
-import { startLocalPushService, type LocalPushService, type LocalSubscription } from './local-push-service.js';
+import { LOCAL_PUSH_ENDPOINT_POLICY } from '../../shared/test-support/local-push-policy.js';
+import { type LocalPushService, type LocalSubscription, startLocalPushService } from './local/local-push-service.js';
 import { withPushMetrics } from './push-metrics.js';
-import type { PushDevice, PushSender } from './push-sender.js';
-import { createWebPushSender } from './web-push-sender.js';
+import type { PushDevice, PushSender } from './senders/push-sender.js';
+import { createWebPushSender } from './senders/web-push-sender.js';
 
-const deviceOf = (sub: LocalSubscription): PushDevice => ({ id: sub.id, type: 'web_push', endpoint: sub.endpoint, keys: sub.keys });
+const deviceOf = (sub: LocalSubscription): PushDevice => ({
+  id: sub.id,
+  type: 'web_push',
+  endpoint: sub.endpoint,
+  keys: sub.keys,
+});
 const note = { notification_id: '0b5f2a43-3a4c-4b8e-9d5e-1f2a3b4c5d6e', title: 'Hi', body: 'There' };
 const options = { ttlSeconds: 60, urgency: 'normal' as const };
 
@@ -18,7 +24,15 @@ describe('push provider metrics (real Web Push sender, local push service)', () 
   let sender: PushSender;
   beforeAll(async () => {
     service = await startLocalPushService();
-    sender = withPushMetrics(createWebPushSender({ vapid, timeoutMs: 2000, extraCaPem: service.certificatePem }), createProviderMetrics(registry));
+    sender = withPushMetrics(
+      createWebPushSender({
+        vapid,
+        endpointPolicy: LOCAL_PUSH_ENDPOINT_POLICY,
+        timeoutMs: 2000,
+        extraCaPem: service.certificatePem,
+      }),
+      createProviderMetrics(registry),
+    );
   });
   afterAll(async () => {
     await sender.close?.();

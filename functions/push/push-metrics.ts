@@ -1,5 +1,5 @@
 import type { ProviderMetrics } from '../../shared/metrics/provider-metrics.js';
-import type { PushResult, PushSender } from './push-sender.js';
+import type { PushResult, PushSender } from './senders/push-sender.js';
 
 /** The failure class of a result for `provider_failures_total` (bounded, never a raw reason). */
 function failureClass(result: Exclude<PushResult, { kind: 'delivered' }>): string {

@@ -4,16 +4,16 @@ import type { Authenticator } from '../../shared/auth/authenticator.js';
 import type { Db } from '../../shared/db/create-db.js';
 import type { AppEnv } from '../../shared/http/app-env.js';
 import { createBaseApp } from '../../shared/http/create-app.js';
-import type { MetricsDeps } from '../../shared/metrics/function-metrics.js';
 import type { ReadinessCheck } from '../../shared/http/health.js';
 import type { Logger } from '../../shared/logging/logger.js';
+import type { MetricsDeps } from '../../shared/metrics/function-metrics.js';
+import { createTemplateEngine, type TemplateEngineOptions } from './engine/template-engine.js';
 import { createInternalRoutes } from './internal.routes.js';
 import { buildTemplateOpenApi } from './openapi.js';
-import { createTemplateEngine, type TemplateEngineOptions } from './template-engine.js';
-import { createTemplateService } from './template-service.js';
-import { createTemplateStore } from './template-store.js';
-import { createTemplatesRoutes } from './templates.routes.js';
-import { createVersionsRoutes } from './versions.routes.js';
+import { createTemplateService } from './templates/template-service.js';
+import { createTemplateStore } from './templates/template-store.js';
+import { createTemplatesRoutes } from './templates/templates.routes.js';
+import { createVersionsRoutes } from './templates/versions.routes.js';
 
 export interface TemplateAppDeps {
   db: Db;
@@ -21,6 +21,8 @@ export interface TemplateAppDeps {
   /** Checks API keys and user tokens (the user function owns them). */
   authenticator: Authenticator;
   bodyLimitBytes: number;
+  /** Verifies the service credential on `/internal/v1` (INTERNAL_SECRET). */
+  internalSecret: string;
   /** Probes for `/health/ready`; defaults to a `select 1` on `db`. */
   readiness?: Record<string, ReadinessCheck>;
   /** Sandbox limits of the liquid engine. */
@@ -47,6 +49,6 @@ export function createTemplateApp(deps: TemplateAppDeps & MetricsDeps): Hono<App
   });
   app.route('/api/v1/templates', createTemplatesRoutes({ service, authenticator: deps.authenticator }));
   app.route('/api/v1/templates', createVersionsRoutes({ service, authenticator: deps.authenticator }));
-  app.route('/internal/v1/templates', createInternalRoutes({ service }));
+  app.route('/internal/v1/templates', createInternalRoutes({ service, internalSecret: deps.internalSecret }));
   return app;
 }

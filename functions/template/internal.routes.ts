@@ -1,8 +1,9 @@
 import { Hono } from 'hono';
+import { requireInternalCaller } from '../../shared/auth/require-internal-caller.js';
 import { ok } from '../../shared/envelope.js';
 import type { AppEnv } from '../../shared/http/app-env.js';
 import { validate } from '../../shared/http/validate.js';
-import type { TemplateService } from './template-service.js';
+import type { TemplateService } from './templates/template-service.js';
 import {
   codeParam,
   internalRenderBody,
@@ -11,21 +12,28 @@ import {
   requiredChannelQuery,
   resolvedToWire,
   versionParam,
-} from './wire.js';
+} from './templates/wire.js';
 
 /**
  * `/internal/v1/templates`: what the gateway and the delivery workers call,
- * without credentials. The gateway never forwards `/internal` paths (it
- * proxies only `/api/v1/templates*`), and in containers the function's port
- * is reachable only on the private network; callers always name the channel.
+ * with a service credential for the template function (401 without one,
+ * before any route). The gateway never forwards `/internal` paths (it
+ * proxies only `/api/v1/templates*`); callers always name the channel.
  *
  * - `GET /:code?channel=&language=` resolves the active version (with
  *   language fallback) so the gateway can pin it on a notification.
  * - `GET /:code/versions/:version?channel=` returns that exact, immutable version.
  * - `POST /:code/versions/:version/render?channel=` `{ variables }` renders a pinned version.
  */
-export function createInternalRoutes({ service }: { service: TemplateService }): Hono<AppEnv> {
+export function createInternalRoutes({
+  service,
+  internalSecret,
+}: {
+  service: TemplateService;
+  internalSecret: string;
+}): Hono<AppEnv> {
   return new Hono<AppEnv>()
+    .use('*', requireInternalCaller({ secret: internalSecret, audience: 'template' }))
     .get('/:code', validate('param', codeParam), validate('query', internalResolveQuery), async (c) => {
       const query = c.req.valid('query');
       const template = await service.find(c.req.valid('param').code, query.channel);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../shared/db/create-db.js';
-import type { RunningFunction } from '../../shared/runtime/function-module.js';
 import { documentedRoutes, exampleProblems, registeredRoutes, structuralProblems } from '../../shared/openapi/testing.js';
+import type { RunningFunction } from '../../shared/runtime/function-module.js';
 import { testDatabases } from '../../shared/test-support/test-databases.js';
 import { createTestInfra } from '../../shared/test-support/test-infra.js';
 import { migrationsOf } from '../migrations.js';
@@ -13,7 +13,9 @@ describe('template function: OpenAPI document and metrics', () => {
   let running: RunningFunction;
   beforeAll(async () => {
     database = await testDatabases()[0]!.open([migrationsOf('template')]);
-    running = await templateFunction.create(createTestInfra({ database }), { fetcher: () => () => Promise.reject(new Error('no peers')) });
+    running = await templateFunction.create(createTestInfra({ database }), {
+      fetcher: () => () => Promise.reject(new Error('no peers')),
+    });
   });
   afterAll(() => database.close());
 
@@ -36,7 +38,9 @@ describe('template function: OpenAPI document and metrics', () => {
     expect(res.headers.get('content-type')).toContain('text/plain');
     const text = await res.text();
     expect(text).toContain('# TYPE http_requests_total counter');
-    expect(text).toMatch(/http_requests_total\{method="GET",route="\/api\/v1\/templates\/:code\/versions\/:version",status_class="4xx",function="template"\} 1/);
+    expect(text).toMatch(
+      /http_requests_total\{method="GET",route="\/api\/v1\/templates\/:code\/versions\/:version",status_class="4xx",function="template"\} 1/,
+    );
     expect(text).not.toContain('order_shipped');
   });
 });

@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import { buildOpenApiDocument, type OpenApiDocument } from '../../shared/openapi/build-document.js';
 import { defineOperations } from '../../shared/openapi/operation.js';
-import { CHANNELS, emailContentSchema, languageSchema, pushContentSchema, variableDeclarationsSchema } from './content.js';
+import { channelSchema } from '../../shared/schemas/channels.js';
+import { languageSchema, variableDeclarationsSchema } from './engine/content.js';
+import {
+  contentResponse as content,
+  renderedResponse as rendered,
+  resolvedResponse as resolved,
+  templateResponse as template,
+  versionResponse as version,
+} from './templates/template.responses.js';
 import {
   channelQuery,
   codeParam,
@@ -14,12 +22,10 @@ import {
   renderBody,
   templateCodeSchema,
   versionParam,
-} from './wire.js';
+} from './templates/wire.js';
 
 // ---- request bodies the routes parse in code --------------------------------
 
-/** Either channel's content: the route checks it against the template's channel. */
-const content = z.union([emailContentSchema, pushContentSchema]);
 const patchFields = patchTemplateBody.shape;
 
 /**
@@ -29,11 +35,13 @@ const patchFields = patchTemplateBody.shape;
  */
 const createTemplateDoc = z.strictObject({
   template_code: templateCodeSchema,
-  channel: z.enum(CHANNELS),
+  channel: channelSchema,
   category: patchFields.category.unwrap(),
   default_language: languageSchema.default('en'),
   description: patchFields.description.unwrap().unwrap().optional(),
-  content: content.describe('`{ subject, html, text? }` for email, `{ title, body, image?, url?, icon?, data? }` for push'),
+  content: content.describe(
+    '`{ subject, html, text? }` for email, `{ title, body, image?, url?, icon?, data? }` for push, `{ title, body, action_url?, avatar_url?, data? }` for in_app',
+  ),
   variables: variableDeclarationsSchema,
 });
 
@@ -45,43 +53,6 @@ const addVersionDoc = z.strictObject({
 });
 
 // ---- responses (what `wire.ts` writes) ---------------------------------------
-
-const timestamp = z.iso.datetime({ offset: true });
-const activeVersions = z.record(z.string(), z.int()).describe('Active version number per language, e.g. `{ "en": 3, "fr": 1 }`');
-
-const template = z.object({
-  id: z.uuid(),
-  template_code: z.string(),
-  channel: z.enum(CHANNELS),
-  category: z.string(),
-  default_language: z.string(),
-  description: z.string().nullable(),
-  active_versions: activeVersions,
-  created_at: timestamp,
-  updated_at: timestamp,
-});
-
-const version = z.object({
-  id: z.uuid(),
-  version: z.int(),
-  language: z.string(),
-  is_active: z.boolean(),
-  content,
-  variables: z.array(z.object({ name: z.string(), required: z.boolean() })),
-  created_at: timestamp,
-});
-
-const resolved = template.extend({ requested_language: z.string().nullable(), version });
-
-const rendered = z.object({
-  template_code: z.string(),
-  channel: z.enum(CHANNELS),
-  category: z.string(),
-  requested_language: z.string().nullable(),
-  language: z.string(),
-  version: z.int(),
-  content: z.record(z.string(), z.unknown()).describe('The rendered fields of the channel (email: subject, html, text)'),
-});
 
 const CODE = { code: 'order_shipped' };
 
@@ -103,8 +74,14 @@ export const TEMPLATE_OPERATIONS = defineOperations([
         channel: 'email',
         category: 'orders',
         default_language: 'en',
-        content: { subject: 'Your order {{order_id}} shipped', html: '<p>Hi {{name}}, order <b>{{order_id}}</b> is on its way.</p>' },
-        variables: [{ name: 'name', required: true }, { name: 'order_id', required: true }],
+        content: {
+          subject: 'Your order {{order_id}} shipped',
+          html: '<p>Hi {{name}}, order <b>{{order_id}}</b> is on its way.</p>',
+        },
+        variables: [
+          { name: 'name', required: true },
+          { name: 'order_id', required: true },
+        ],
       },
     },
   },
@@ -124,11 +101,19 @@ export const TEMPLATE_OPERATIONS = defineOperations([
     path: '/api/v1/templates/:code',
     operationId: 'getTemplate',
     summary: 'Read a template with the version a language resolves to',
-    description: '`?version=` pins an exact version; otherwise the active version of `language`, its parents, then the default language.',
+    description:
+      "`?version=` pins an exact version; otherwise the active version of `language`, its parents, then the default language. Without `?channel=` the answer is the first channel's variant, with every channel variant of the code in `variants`.",
     tags: ['templates'],
     auth: 'send',
     request: { params: codeParam, query: getTemplateQuery },
-    responses: { 200: { description: 'The template and its resolved version', data: resolved } },
+    responses: {
+      200: {
+        description: 'The template and its resolved version',
+        data: resolved.extend({
+          variants: z.array(resolved).optional().describe('Every channel variant of the code (only without `?channel=`)'),
+        }),
+      },
+    },
     examples: { params: CODE, query: { language: 'fr-CA' } },
   },
   {
@@ -167,7 +152,10 @@ export const TEMPLATE_OPERATIONS = defineOperations([
       params: CODE,
       body: {
         content: { subject: 'Shipped: order {{order_id}}', html: '<p>{{name}}, order {{order_id}} left the warehouse.</p>' },
-        variables: [{ name: 'name', required: true }, { name: 'order_id', required: true }],
+        variables: [
+          { name: 'name', required: true },
+          { name: 'order_id', required: true },
+        ],
       },
     },
   },

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, jsonb, pgTable, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
-import type { Channel, TemplateContent, VariableDeclaration } from './content.js';
+import { CHANNELS, type Channel } from '../../shared/schemas/channels.js';
+import type { TemplateContent, VariableDeclaration } from './engine/content.js';
 
 /** Tables owned by the template function. No other function reads them. */
 
@@ -22,7 +23,7 @@ export const templates = pgTable(
   (t) => [
     unique('templates_code_channel_key').on(t.templateCode, t.channel),
     index('templates_channel_category_idx').on(t.channel, t.category),
-    check('templates_channel_check', sql`${t.channel} in ('email', 'push')`),
+    check('templates_channel_check', sql`${t.channel} in ${sql.raw(`(${CHANNELS.map((c) => `'${c}'`).join(', ')})`)}`),
   ],
 );
 

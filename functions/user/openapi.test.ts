@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../shared/db/create-db.js';
-import type { RunningFunction } from '../../shared/runtime/function-module.js';
 import { documentedRoutes, exampleProblems, registeredRoutes, structuralProblems } from '../../shared/openapi/testing.js';
+import type { RunningFunction } from '../../shared/runtime/function-module.js';
 import { testDatabases } from '../../shared/test-support/test-databases.js';
 import { createTestInfra } from '../../shared/test-support/test-infra.js';
 import { migrationsOf } from '../migrations.js';
@@ -13,7 +13,9 @@ describe('user function: OpenAPI document', () => {
   let running: RunningFunction;
   beforeAll(async () => {
     database = await testDatabases()[0]!.open([migrationsOf('user')]);
-    running = await userFunction.create(createTestInfra({ database }), { fetcher: () => () => Promise.reject(new Error('no peers')) });
+    running = await userFunction.create(createTestInfra({ database }), {
+      fetcher: () => () => Promise.reject(new Error('no peers')),
+    });
   });
   afterAll(() => database.close());
 

@@ -1,57 +1,35 @@
 import { z } from 'zod';
-import { SCOPES } from '../../shared/auth/principal.js';
+import { DEFAULT_PUSH_HOSTS } from '../../shared/config-push.js';
 import { paginationQuery } from '../../shared/http/pagination.js';
 import { buildOpenApiDocument, type OpenApiDocument } from '../../shared/openapi/build-document.js';
 import { defineOperations } from '../../shared/openapi/operation.js';
-import { pushDeviceBody } from './push-endpoint.js';
+import { PUSH_PLATFORMS, pushDeviceBody } from './devices/push-endpoint.js';
+import { TOPIC_OPERATIONS } from './topics/topics.openapi.js';
+import { bulkImportAnswer } from './users/bulk-import-response.js';
+import {
+  apiKeyResponse as apiKey,
+  deletedResponse as deleted,
+  deviceResponse as device,
+  preferencesResponse as preferences,
+  timestamp,
+  userResponse as user,
+} from './users/user.responses.js';
 import {
   apiKeyIdParam,
+  bulkUsersBody,
   createApiKeyBody,
   createUserBody,
   deviceParams,
+  listUsersQuery,
   loginBody,
+  recipientInput,
+  replaceUserBody,
   updatePreferencesBody,
   updateUserBody,
   userIdParam,
-} from './user.schemas.js';
+} from './users/user.schemas.js';
 
-// ---- responses (what `user-wire.ts` writes) ---------------------------------
-
-const timestamp = z.iso.datetime({ offset: true });
-
-const preferences = z.object({
-  email: z.boolean(),
-  push: z.boolean(),
-  language: z.string(),
-  timezone: z.string(),
-  opt_out_categories: z.array(z.string()),
-  updated_at: timestamp,
-});
-
-const user = z.object({
-  id: z.uuid(),
-  name: z.string(),
-  email: z.email(),
-  preferences,
-  created_at: timestamp,
-  updated_at: timestamp,
-});
-
-const device = z.union([
-  z.object({ id: z.uuid(), type: z.literal('web_push'), endpoint: z.url(), created_at: timestamp }),
-  z.object({ id: z.uuid(), type: z.literal('fcm'), push_token: z.string(), platform: z.enum(['android', 'ios', 'web']).nullable(), created_at: timestamp }),
-]);
-
-const apiKey = z.object({
-  id: z.uuid(),
-  name: z.string(),
-  prefix: z.string(),
-  scopes: z.array(z.enum(SCOPES)),
-  created_at: timestamp,
-  revoked_at: timestamp.nullable(),
-});
-
-const deleted = z.object({ id: z.uuid(), deleted: z.literal(true) });
+// ---- responses: declared once in users/user.responses.ts, which user-wire.ts returns ----
 
 // ---- request shapes the routes check in code --------------------------------
 
@@ -62,14 +40,17 @@ const deleted = z.object({ id: z.uuid(), deleted: z.literal(true) });
  */
 const pushDeviceDoc = z.union([
   z.object({
-    endpoint: z.url().max(2048).describe('https on a public host (development allowlist aside)'),
+    endpoint: z
+      .url()
+      .max(2048)
+      .describe('https, on a push service host (PUSH_HOST_ALLOWLIST: FCM, Mozilla, Apple, Windows by default), public address'),
     keys: z.object({
       p256dh: z.string().describe('base64url uncompressed P-256 public key (65 bytes)'),
       auth: z.string().describe('base64url 16-byte auth secret'),
     }),
     expiration_time: z.number().nullable().optional(),
   }),
-  z.object({ push_token: z.string().min(1).max(4096), platform: z.enum(['android', 'ios', 'web']).optional() }),
+  z.object({ push_token: z.string().min(1).max(4096), platform: z.enum(PUSH_PLATFORMS).optional() }),
 ]);
 
 /**
@@ -99,7 +80,12 @@ export const USER_OPERATIONS = defineOperations([
     responses: { 201: { description: 'User created', data: user } },
     errors: [409],
     examples: {
-      body: { name: 'Ada Lovelace', email: 'ada@example.com', password: 'correct horse battery', preferences: { email: true, push: true } },
+      body: {
+        name: 'Ada Lovelace',
+        email: 'ada@example.com',
+        password: 'correct horse battery',
+        preferences: { email: true, push: true },
+      },
     },
   },
   {
@@ -109,9 +95,38 @@ export const USER_OPERATIONS = defineOperations([
     summary: 'List users',
     tags: ['users'],
     auth: 'admin',
-    request: { query: paginationQuery },
+    request: { query: paginationQuery.extend(listUsersQuery.shape) },
     responses: { 200: { description: 'A page of users', data: z.array(user), list: true } },
     examples: { query: { page: '1', limit: '20' } },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/users/bulk',
+    operationId: 'importUsers',
+    summary: 'Create or update up to 1000 recipients in one request',
+    description:
+      'Each recipient is matched by `external_id`, else by email (case-insensitively), and updated; otherwise created, without a password (it cannot log in until one is set). Given fields change, others stay. Each item is answered on its own: 201 created, 200 updated, 400/409 refused, in order. Body limit 4 MiB.',
+    tags: ['users'],
+    auth: 'send',
+    request: {
+      body: bulkUsersBody.extend({ users: z.array(recipientInput).min(1).max(1000) }),
+      parse: (raw) => bulkUsersBody.parse(raw).users.map((item) => recipientInput.parse(item)),
+    },
+    responses: { 207: { description: 'One result per recipient', body: bulkImportAnswer } },
+    examples: {
+      body: {
+        users: [
+          {
+            external_id: 'crm-1042',
+            email: 'ada@example.com',
+            name: 'Ada Lovelace',
+            preferences: { push: false, language: 'en-GB', timezone: 'Europe/London' },
+            push_tokens: [{ push_token: 'fcm-registration-token', platform: 'android' }],
+          },
+          { external_id: 'crm-1043', email: 'grace@example.com' },
+        ],
+      },
+    },
   },
   {
     method: 'get',
@@ -125,16 +140,38 @@ export const USER_OPERATIONS = defineOperations([
     examples: { params: { user_id: USER_ID } },
   },
   {
+    method: 'put',
+    path: '/api/v1/users/:user_id',
+    operationId: 'replaceUser',
+    summary: 'Update a user in full: name, email, push token and preferences',
+    description:
+      "Name and email are required. Preferences given are written as on `PUT /preferences`; a `push_token` becomes the user's FCM device, as at sign-up.",
+    tags: ['users'],
+    auth: 'user',
+    request: { params: userIdParam, body: replaceUserBody },
+    responses: { 200: { description: 'User updated', data: user } },
+    errors: [409],
+    examples: {
+      params: { user_id: USER_ID },
+      body: {
+        name: 'Ada King',
+        email: 'ada@example.com',
+        push_token: 'fcm-registration-token',
+        preferences: { email: true, push: false },
+      },
+    },
+  },
+  {
     method: 'patch',
     path: '/api/v1/users/:user_id',
     operationId: 'updateUser',
-    summary: 'Change name, email or password',
+    summary: 'Change any of name, email, password, push token, preferences or (admin) external id',
     tags: ['users'],
     auth: 'user',
     request: { params: userIdParam, body: updateUserBody },
     responses: { 200: { description: 'User updated', data: user } },
     errors: [409],
-    examples: { params: { user_id: USER_ID }, body: { name: 'Ada King' } },
+    examples: { params: { user_id: USER_ID }, body: { name: 'Ada King', preferences: { push: false } } },
   },
   {
     method: 'delete',
@@ -177,10 +214,16 @@ export const USER_OPERATIONS = defineOperations([
     path: '/api/v1/users/:user_id/push-subscriptions',
     operationId: 'addPushSubscription',
     summary: 'Register a push device (Web Push subscription or mobile token)',
-    description: 'Registering the same device again refreshes its keys and answers 200 instead of 201.',
+    description:
+      'Registering the same device again refreshes its keys and answers 200 instead of 201. A user has at most PUSH_MAX_DEVICES_PER_USER devices (20 by default): one more is a 409 `device_limit_reached`.',
     tags: ['push subscriptions'],
     auth: 'user',
-    request: { params: userIdParam, body: pushDeviceDoc, parse: (raw) => pushDeviceBody([]).parse(raw) },
+    errors: [409],
+    request: {
+      params: userIdParam,
+      body: pushDeviceDoc,
+      parse: (raw) => pushDeviceBody({ allowedHosts: DEFAULT_PUSH_HOSTS }).parse(raw),
+    },
     responses: {
       201: { description: 'Push subscription added', data: device },
       200: { description: 'Already registered; keys refreshed', data: device },
@@ -246,7 +289,12 @@ export const USER_OPERATIONS = defineOperations([
     responses: {
       200: {
         description: 'Unsubscribed (also when already unsubscribed)',
-        data: z.object({ user_id: z.uuid(), category: z.string(), unsubscribed: z.literal(true), opt_out_categories: z.array(z.string()) }),
+        data: z.object({
+          user_id: z.uuid(),
+          category: z.string(),
+          unsubscribed: z.literal(true),
+          opt_out_categories: z.array(z.string()),
+        }),
       },
     },
     examples: { params: { user_id: USER_ID }, query: { category: 'marketing', expires: '1893456000', sig: 'c2lnbmF0dXJl' } },
@@ -301,10 +349,12 @@ export const USER_OPERATIONS = defineOperations([
     responses: { 200: { description: 'API key revoked', data: apiKey } },
     examples: { params: { key_id: KEY_ID } },
   },
+  ...TOPIC_OPERATIONS,
 ]);
 
 export const USER_TAGS: Record<string, string> = {
-  users: 'Sign-up and user accounts',
+  users: 'Sign-up, user accounts and bulk import of recipients',
+  topics: 'Named groups of recipients to send to in one call',
   preferences: 'Channels, language, time zone and opted-out categories',
   'push subscriptions': "A user's push devices",
   unsubscribe: 'One-click unsubscribe links from emails',
@@ -317,7 +367,7 @@ export function buildUserOpenApi(): OpenApiDocument {
   return buildOpenApiDocument({
     title: 'Notification platform: user function',
     version: '1.0.0',
-    description: 'Users, preferences, push devices, login and API keys.',
+    description: 'Users and recipients, preferences, push devices, topics, login and API keys.',
     tags: USER_TAGS,
     operations: USER_OPERATIONS,
   });

@@ -5,7 +5,8 @@ import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
-const FUNCTIONS = ['gateway', 'user', 'template', 'email', 'push'];
+// every function folder (one with a function.ts: see shared/runtime/function-names.ts)
+const FUNCTIONS = readdirSync('functions').filter((name) => existsSync(`functions/${name}/function.ts`));
 const outRoot = process.argv[2] ?? 'dist-lambda';
 
 const missing = FUNCTIONS.filter((name) => !existsSync(`functions/${name}/lambda.ts`));
@@ -30,13 +31,21 @@ for (const name of FUNCTIONS) {
     metafile: true,
     legalComments: 'none',
     // CommonJS dependencies inside an ES module bundle still call require()
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
     external: ['pg-native', 'bufferutil', 'utf-8-validate'],
   });
   // functions/migrations.ts finds `./<owner>/migrations` beside itself; bundled, "itself" is functions/<name>/lambda.mjs
   for (const owner of owners) cpSync(`functions/${owner}/migrations`, join(dir, owner, 'migrations'), { recursive: true });
-  // the gateway serves its dashboard page from `./dashboard/` beside itself
-  if (existsSync(`functions/${name}/dashboard`)) cpSync(`functions/${name}/dashboard`, join(dir, 'dashboard'), { recursive: true });
+  // shared/delivery/delivery-migrations.ts finds `./migrations` beside itself: bundled, beside lambda.mjs
+  cpSync('shared/delivery/migrations', join(dir, 'migrations'), { recursive: true });
+  // the gateway serves its dashboard page from `./dashboard/` beside itself (bundled, "itself" is lambda.mjs)
+  if (existsSync(`functions/${name}/admin/dashboard`))
+    cpSync(`functions/${name}/admin/dashboard`, join(dir, 'dashboard'), { recursive: true });
+  // and the inbox component from `./component/`
+  if (existsSync(`functions/${name}/inbox/component`))
+    cpSync(`functions/${name}/inbox/component`, join(dir, 'component'), { recursive: true });
   const bytes = Object.values(result.metafile.outputs).reduce((sum, o) => sum + o.bytes, 0);
   process.stdout.write(`${name.padEnd(9)} ${(bytes / 1024).toFixed(0)} KiB -> ${dir}/lambda.mjs\n`);
 }

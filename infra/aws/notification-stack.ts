@@ -3,29 +3,43 @@ import { fileURLToPath } from 'node:url';
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { HttpApi, HttpMethod, HttpRoute, HttpRouteKey } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Code, Function as LambdaFunction, FunctionUrlAuthType, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Code, FunctionUrlAuthType, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import { ConfigurationSet, EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { ConfigurationSet, EmailIdentity, EmailSendingEvent, EventDestination, Identity } from 'aws-cdk-lib/aws-ses';
+import { SubscriptionProtocol, Topic } from 'aws-cdk-lib/aws-sns';
+import { UrlSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { FORWARDED } from '../../functions/gateway/forwarding/forwarded-routes.js';
+import type { FunctionName } from '../../shared/runtime/function-names.js';
 
-/** The five functions, as in DESIGN.md. */
-export const FUNCTION_NAMES = ['gateway', 'user', 'template', 'email', 'push'] as const;
-export type FunctionName = (typeof FUNCTION_NAMES)[number];
+/** Queues fed to consumers: routing key -> consuming function (docs/architecture.md "The flow of one notification"). */
+export const QUEUE_CONSUMERS = {
+  email: 'email',
+  push: 'push',
+  in_app: 'gateway',
+  status: 'gateway',
+  webhook: 'gateway',
+} as const satisfies Record<string, FunctionName>;
 
-/** Queues fed to consumers: routing key -> consuming function (DESIGN.md "The flow"). */
-export const QUEUE_CONSUMERS = { email: 'email', push: 'push', status: 'gateway' } as const satisfies Record<string, FunctionName>;
+/** The public route SES feedback (over SNS) is posted to. */
+export const EMAIL_EVENTS_ROUTE = '/api/v1/email/events';
 
-/** Public routes owned by a function other than the gateway (DESIGN.md "One public entry point"). */
-export const OWNED_ROUTES: Record<string, FunctionName> = {
-  '/api/v1/users': 'user',
-  '/api/v1/auth': 'user',
-  '/api/v1/api-keys': 'user',
-  '/api/v1/templates': 'template',
-};
+/**
+ * Public routes owned by a function other than the gateway, routed by the HTTP
+ * API straight to their owner: every route the gateway forwards elsewhere
+ * (one list), so in AWS the gateway forwards nothing. That matters twice:
+ * a Function URL with IAM auth takes `Authorization` for the caller's SigV4
+ * signature, so a client's bearer could not travel through one; and the
+ * workers need the gateway's URL (the suppression list), so the gateway
+ * needing theirs would be a cycle.
+ */
+export const OWNED_ROUTES: Record<string, FunctionName> = Object.fromEntries(FORWARDED);
 
 /** Secret (plain string) the stack reads DATABASE_URL from unless told otherwise; created before the first deploy. */
 export const DEFAULT_DATABASE_URL_SECRET = 'notification-platform/database-url';
@@ -55,7 +69,10 @@ export interface NotificationStackProps extends StackProps {
  * The platform on AWS: one Lambda per function (the same handler code as the
  * containers, entered through `functions/<name>/lambda.ts`), an HTTP API in
  * front, SQS in place of RabbitMQ (each queue with a dead letter queue and a
- * redrive policy), SES for email, Secrets Manager for the production secrets.
+ * redrive policy), SES for email (its bounces, complaints and deliveries
+ * back through SNS to the email events route), an EventBridge schedule
+ * draining the gateway's outbox every minute, Secrets Manager for the
+ * production secrets.
  */
 export class NotificationStack extends Stack {
   readonly functions: Record<FunctionName, LambdaFunction>;
@@ -77,6 +94,10 @@ export class NotificationStack extends Stack {
       description: 'JWT_SECRET: token signing secret of the notification platform',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
     });
+    const internalSecret = new Secret(this, 'InternalSecret', {
+      description: 'INTERNAL_SECRET: signs the service credentials of calls between the functions',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
     const imported = (id: string, name: string | undefined): ISecret | undefined =>
       name ? Secret.fromSecretNameV2(this, id, name) : undefined;
     const databaseUrl = Secret.fromSecretNameV2(this, 'DatabaseUrl', props.databaseUrlSecretName ?? DEFAULT_DATABASE_URL_SECRET);
@@ -84,7 +105,7 @@ export class NotificationStack extends Stack {
     const vapid = imported('Vapid', props.vapidSecretName);
 
     // Messages: one queue per routing key and ONE dead letter queue (failed.queue's role), named as the
-    // SQS adapter names them (shared/queue/sqs-queue.ts: `<prefix><key>-queue`, `<prefix>failed-queue`).
+    // SQS adapter names them (shared/queue/sqs/sqs-message.ts: `<prefix><key>-queue`, `<prefix>failed-queue`).
     this.failedQueue = new Queue(this, 'FailedQueue', {
       queueName: `${queuePrefix}failed-queue`,
       retentionPeriod: Duration.days(14),
@@ -98,7 +119,13 @@ export class NotificationStack extends Stack {
         // a safety net only: the consumers dead-letter with a reason themselves after the policy's last attempt
         deadLetterQueue: { queue: this.failedQueue, maxReceiveCount: 12 },
       });
-    this.queues = { email: makeQueue('email'), push: makeQueue('push'), status: makeQueue('status') };
+    this.queues = {
+      email: makeQueue('email'),
+      push: makeQueue('push'),
+      in_app: makeQueue('in_app'),
+      status: makeQueue('status'),
+      webhook: makeQueue('webhook'),
+    };
 
     const configurationSet = new ConfigurationSet(this, 'EmailConfigurationSet', {
       configurationSetName: `${this.stackName}-email`,
@@ -115,7 +142,18 @@ export class NotificationStack extends Stack {
     // Created before the functions so PUBLIC_BASE_URL can name it; routes are added below.
     this.api = new HttpApi(this, 'HttpApi', { apiName: `${this.stackName}-api` });
 
-    // DESIGN.md "Configuration names": the same variables as npm start and compose.
+    // SES feedback: the configuration set's events go to one topic, which posts them (the SNS envelope,
+    // signed) to the email function's route; the email function accepts that topic only
+    const emailEvents = new Topic(this, 'EmailEventsTopic', { topicName: `${this.stackName}-email-events` });
+    configurationSet.addEventDestination('EmailEventsDestination', {
+      destination: EventDestination.snsTopic(emailEvents),
+      events: [EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT, EmailSendingEvent.DELIVERY],
+    });
+    emailEvents.addSubscription(
+      new UrlSubscription(`${this.api.apiEndpoint}${EMAIL_EVENTS_ROUTE}`, { protocol: SubscriptionProtocol.HTTPS }),
+    );
+
+    // docs/architecture.md "Configuration": the same variables as npm start and compose.
     // AWS_REGION is set by Lambda itself. Secrets are resolved at deploy time (dynamic references).
     const sharedEnv: Record<string, string> = {
       NODE_ENV: 'production',
@@ -128,6 +166,7 @@ export class NotificationStack extends Stack {
       DATABASE_URL: databaseUrl.secretValue.unsafeUnwrap(),
       ADMIN_API_KEY: adminApiKey.secretValue.unsafeUnwrap(),
       JWT_SECRET: jwtSecret.secretValue.unsafeUnwrap(),
+      INTERNAL_SECRET: internalSecret.secretValue.unsafeUnwrap(),
       PUBLIC_BASE_URL: this.api.apiEndpoint,
       ...(redisUrl ? { REDIS_URL: redisUrl.secretValue.unsafeUnwrap() } : {}),
     };
@@ -147,15 +186,24 @@ export class NotificationStack extends Stack {
       });
     };
 
+    // Function URLs for the calls between functions only, IAM-authenticated: the caller signs with its role
+    // (SigV4) and needs lambda:InvokeFunctionUrl on the URL; the public entry point is the HTTP API alone
+    const privateUrl = (fn: LambdaFunction) => fn.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM });
     const user = make('user');
-    const userUrl = user.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
+    const userUrl = privateUrl(user);
     const template = make('template', { USER_SERVICE_URL: userUrl.url });
-    const templateUrl = template.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
+    const templateUrl = privateUrl(template);
     const peers = { USER_SERVICE_URL: userUrl.url, TEMPLATE_SERVICE_URL: templateUrl.url };
-    const workerEnv = peers;
+    // the public routes of the workers are the HTTP API's (OWNED_ROUTES), so the gateway forwards nothing to them
+    const gateway = make('gateway', peers);
+    // workers re-check the suppression list, which the gateway owns, right before each send
+    const gatewayUrl = privateUrl(gateway);
+    const workerEnv = { ...peers, GATEWAY_URL: gatewayUrl.url };
     const email = make('email', {
       ...workerEnv,
       EMAIL_PROVIDERS: 'ses',
+      SES_CONFIGURATION_SET: configurationSet.configurationSetName,
+      SES_SNS_TOPIC_ARNS: emailEvents.topicArn,
       EMAIL_FROM: props.emailFrom ?? 'Notifications <notifications@example.com>',
     });
     const push = make('push', {
@@ -168,13 +216,14 @@ export class NotificationStack extends Stack {
           }
         : {}),
     });
-    // the gateway forwards /api/v1/{email,push}/status to the workers
-    const gateway = make('gateway', {
-      ...peers,
-      EMAIL_SERVICE_URL: email.addFunctionUrl({ authType: FunctionUrlAuthType.NONE }).url,
-      PUSH_SERVICE_URL: push.addFunctionUrl({ authType: FunctionUrlAuthType.NONE }).url,
-    });
     this.functions = { gateway, user, template, email, push };
+    // who may call whom: template -> user (credential checks); gateway and workers -> user, template; workers -> gateway
+    userUrl.grantInvokeUrl(template);
+    for (const caller of [gateway, email, push]) {
+      userUrl.grantInvokeUrl(caller);
+      templateUrl.grantInvokeUrl(caller);
+    }
+    for (const worker of [email, push]) gatewayUrl.grantInvokeUrl(worker);
 
     // Consumers: partial batch failures, so one bad message does not redeliver its batch.
     for (const [key, consumer] of Object.entries(QUEUE_CONSUMERS) as Array<[keyof typeof QUEUE_CONSUMERS, FunctionName]>) {
@@ -189,6 +238,11 @@ export class NotificationStack extends Stack {
     // Publishers: the gateway's outbox relay sends deliveries; workers retry through their own queue and report status.
     this.queues.email.grantSendMessages(gateway);
     this.queues.push.grantSendMessages(gateway);
+    // the in-app worker runs in the gateway: it retries through its queue and reports status
+    this.queues.in_app.grantSendMessages(gateway);
+    this.queues.status.grantSendMessages(gateway);
+    // the webhook worker runs in the gateway too: the outbox relay and redeliveries publish, the worker retries
+    this.queues.webhook.grantSendMessages(gateway);
     for (const worker of [email, push]) this.queues.status.grantSendMessages(worker);
     this.queues.email.grantSendMessages(email);
     this.queues.push.grantSendMessages(push);
@@ -213,11 +267,22 @@ export class NotificationStack extends Stack {
     });
     const integrations: Partial<Record<FunctionName, HttpLambdaIntegration>> = {};
     for (const [prefix, owner] of Object.entries(OWNED_ROUTES)) {
-      const integration = (integrations[owner] ??= new HttpLambdaIntegration(`${pascal(owner)}Integration`, this.functions[owner]));
+      const integration = (integrations[owner] ??= new HttpLambdaIntegration(
+        `${pascal(owner)}Integration`,
+        this.functions[owner],
+      ));
       // the bare prefix, and everything below it (with or without a trailing slash)
       this.api.addRoutes({ path: prefix, methods: [HttpMethod.ANY], integration });
       this.api.addRoutes({ path: `${prefix}/{proxy+}`, methods: [HttpMethod.ANY], integration });
     }
+
+    // The outbox's safety net: what an HTTP invocation could not publish (a failed drain, an instance gone between
+    // commit and drain) and scheduled sends coming due are published within a minute (functions/gateway/lambda.ts)
+    new Rule(this, 'OutboxDrainSchedule', {
+      description: "drains the gateway's due outbox rows",
+      schedule: Schedule.rate(Duration.minutes(1)),
+      targets: [new LambdaTarget(gateway)],
+    });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
     new CfnOutput(this, 'AdminApiKeySecretArn', { value: adminApiKey.secretArn });

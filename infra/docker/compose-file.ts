@@ -30,7 +30,10 @@ export interface ComposeFile {
 
 /** Thrown when `${VAR:?message}` names an unset variable, like docker compose. */
 export class MissingVariableError extends Error {
-  constructor(readonly variable: string, detail: string) {
+  constructor(
+    readonly variable: string,
+    detail: string,
+  ) {
     super(`${variable}: ${detail}`);
     this.name = 'MissingVariableError';
   }

@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   buildArgsOf,
+  type ComposeFile,
   commandOf,
   dependsOnOf,
   environmentOf,
@@ -12,16 +13,15 @@ import {
   parseCompose,
   portsOf,
   startOrder,
-  type ComposeFile,
 } from './compose-file.js';
 import { FUNCTION_CONTAINER_PORTS, findWiringProblems } from './compose-wiring.js';
 
-const SECRETS = { ADMIN_API_KEY: 'a'.repeat(32), JWT_SECRET: 'j'.repeat(48) };
+// no .env: compose needs none
 const text = readFileSync('docker-compose.yml', 'utf8');
-const load = (): ComposeFile => parseCompose(text, SECRETS);
+const load = (): ComposeFile => parseCompose(text, {});
 const compose = load();
 
-/** The original's services (seeds/docker-deployment.txt) and DESIGN.md's host ports. */
+/** The original's services (seeds/docker-deployment.txt) and the host ports of docs/architecture.md. */
 const FUNCTIONS = {
   'api-gateway': { fn: 'gateway', host: '8000' },
   'user-service': { fn: 'user', host: '8001' },
@@ -30,19 +30,27 @@ const FUNCTIONS = {
   'push-service': { fn: 'push', host: '8004' },
 } as const;
 const INFRA = {
-  postgres: { image: 'postgres:15', ports: ['5432:5432'], volume: 'pgdata:/var/lib/postgresql/data' },
-  redis: { image: 'redis:7-alpine', ports: ['6379:6379'], volume: 'redis_data:/data' },
-  rabbitmq: { image: 'rabbitmq:3.11-management', ports: ['5673:5672', '15673:15672'], volume: 'rabbitmq_data:/var/lib/rabbitmq' },
-  mailhog: { image: 'mailhog/mailhog', ports: ['1025:1025', '8025:8025'], volume: undefined },
+  postgres: { image: 'postgres:15', ports: ['127.0.0.1:5432:5432'], volume: 'pgdata:/var/lib/postgresql/data' },
+  redis: { image: 'redis:7-alpine', ports: ['127.0.0.1:6379:6379'], volume: 'redis_data:/data' },
+  rabbitmq: {
+    image: 'rabbitmq:3.11-management',
+    ports: ['127.0.0.1:5673:5672', '127.0.0.1:15673:15672'],
+    volume: 'rabbitmq_data:/var/lib/rabbitmq',
+  },
+  mailhog: { image: 'mailhog/mailhog', ports: ['127.0.0.1:1025:1025', '127.0.0.1:8025:8025'], volume: undefined },
 } as const;
 const functionServices = Object.keys(FUNCTIONS) as Array<keyof typeof FUNCTIONS>;
 const infraServices = Object.keys(INFRA) as Array<keyof typeof INFRA>;
 
 describe('docker-compose.yml: the original topology', () => {
-  it('has the nine containers of the original plus the one-shot db-migrate job', () => {
+  it('has the nine containers of the original plus the one-shot secrets-init and db-migrate jobs', () => {
     // the optional `monitoring` profile (Prometheus, Grafana) is checked by infra/monitoring/monitoring.test.ts
-    const core = Object.entries(compose.services).filter(([, s]) => !((s as { profiles?: string[] }).profiles ?? []).includes('monitoring'));
-    expect(core.map(([name]) => name).sort()).toEqual([...functionServices, ...infraServices, 'db-migrate'].sort());
+    const core = Object.entries(compose.services).filter(
+      ([, s]) => !((s as { profiles?: string[] }).profiles ?? []).includes('monitoring'),
+    );
+    expect(core.map(([name]) => name).sort()).toEqual(
+      [...functionServices, ...infraServices, 'db-migrate', 'secrets-init'].sort(),
+    );
   });
 
   it('runs the infrastructure on the original images, ports and named volumes', () => {
@@ -53,14 +61,21 @@ describe('docker-compose.yml: the original topology', () => {
       expect(service.ports?.map(String), name).toEqual(spec.ports);
       if (spec.volume) expect(service.volumes, name).toContain(spec.volume);
     }
-    expect(Object.keys(compose.volumes ?? {}).sort()).toEqual(['grafana_data', 'pgdata', 'prometheus_data', 'rabbitmq_data', 'redis_data']);
+    expect(Object.keys(compose.volumes ?? {}).sort()).toEqual([
+      'grafana_data',
+      'pgdata',
+      'platform_secrets',
+      'prometheus_data',
+      'rabbitmq_data',
+      'redis_data',
+    ]);
   });
 
   it('puts every service on the app-network bridge and restarts long-running ones unless stopped', () => {
     expect(compose.networks?.['app-network']?.driver).toBe('bridge');
     for (const [name, service] of Object.entries(compose.services)) {
       expect(networksOf(service), name).toEqual(['app-network']);
-      expect(service.restart, name).toBe(name === 'db-migrate' ? 'no' : 'unless-stopped');
+      expect(service.restart, name).toBe(name === 'db-migrate' || name === 'secrets-init' ? 'no' : 'unless-stopped');
     }
   });
 
@@ -75,7 +90,7 @@ describe('docker-compose.yml: the original topology', () => {
     }
   });
 
-  it("sets each function's PORT to its container port and maps DESIGN.md's host port onto it", () => {
+  it("sets each function's PORT to its container port and maps the host port of docs/architecture.md onto it", () => {
     for (const name of functionServices) {
       const service = compose.services[name]!;
       const { fn, host } = FUNCTIONS[name];
@@ -102,15 +117,14 @@ describe('docker-compose.yml: the original topology', () => {
     }
   });
 
-  it('runs every function in production, with the secrets taken from the environment, never defaulted', () => {
-    const raw = text.replace(/\s+/g, ' ');
-    expect(raw).toMatch(/ADMIN_API_KEY: \$\{ADMIN_API_KEY:\?/);
-    expect(raw).toMatch(/JWT_SECRET: \$\{JWT_SECRET:\?/);
+  it('runs every function in production, with its secrets from the generated volume, none in the environment', () => {
     for (const name of [...functionServices, 'db-migrate']) {
-      const env = environmentOf(compose.services[name]!);
+      const service = compose.services[name]!;
+      const env = environmentOf(service);
       expect(env.NODE_ENV, name).toBe('production');
-      expect(env.ADMIN_API_KEY, name).toBe(SECRETS.ADMIN_API_KEY);
-      expect(env.JWT_SECRET, name).toBe(SECRETS.JWT_SECRET);
+      for (const secret of ['ADMIN_API_KEY', 'JWT_SECRET', 'INTERNAL_SECRET'])
+        expect(env[secret], `${name} ${secret}`).toBeUndefined();
+      expect(service.volumes, name).toContain('platform_secrets:/run/platform-secrets:ro');
     }
   });
 });
@@ -181,7 +195,7 @@ describe('docker-compose.yml: wiring', () => {
 describe('docker-compose.yml: health and start order', () => {
   it('health-checks every infrastructure service and every function', () => {
     for (const [name, service] of Object.entries(compose.services)) {
-      if (name === 'db-migrate') {
+      if (name === 'db-migrate' || name === 'secrets-init') {
         expect(service.healthcheck?.disable, 'a one-shot job has nothing to probe').toBe(true);
         continue;
       }
@@ -198,8 +212,12 @@ describe('docker-compose.yml: health and start order', () => {
 
   it('runs db-migrate once, as the image does, after Postgres is healthy; every function waits for it to succeed', () => {
     const job = compose.services['db-migrate']!;
-    expect(commandOf(job)).toEqual(['node', 'dist/scripts/db-migrate.js']);
-    expect(dependsOnOf(job)).toEqual({ postgres: 'service_healthy' });
+    expect(commandOf(job)).toEqual([
+      'sh',
+      '-c',
+      'if [ -r /run/platform-secrets/platform.env ]; then set -a; . /run/platform-secrets/platform.env; set +a; fi; exec node dist/scripts/db-migrate.js',
+    ]);
+    expect(dependsOnOf(job)).toEqual({ 'secrets-init': 'service_completed_successfully', postgres: 'service_healthy' });
     expect(job.image).toBe(compose.services['api-gateway']!.image);
     for (const name of functionServices) {
       expect(dependsOnOf(compose.services[name]!)['db-migrate'], name).toBe('service_completed_successfully');
@@ -212,15 +230,27 @@ describe('docker-compose.yml: health and start order', () => {
         .filter(([dep, condition]) => dep !== 'db-migrate' && condition === 'service_healthy')
         .map(([dep]) => dep)
         .sort();
-    for (const name of infraServices) expect(dependsOnOf(compose.services[name]!), name).toEqual({});
+    // the infrastructure waits only for its generated secrets (mailhog has none)
+    for (const name of infraServices) {
+      const expected = name === 'mailhog' ? {} : { 'secrets-init': 'service_completed_successfully' };
+      expect(dependsOnOf(compose.services[name]!), name).toEqual(expected);
+    }
     for (const name of ['user-service', 'template-service']) expect(healthyDeps(name), name).toEqual(['postgres', 'redis']);
     for (const name of ['api-gateway', 'push-service']) {
       expect(healthyDeps(name), name).toEqual(['postgres', 'rabbitmq', 'redis', 'template-service', 'user-service']);
     }
-    expect(healthyDeps('email-service')).toEqual(['mailhog', 'postgres', 'rabbitmq', 'redis', 'template-service', 'user-service']);
+    expect(healthyDeps('email-service')).toEqual([
+      'mailhog',
+      'postgres',
+      'rabbitmq',
+      'redis',
+      'template-service',
+      'user-service',
+    ]);
     for (const [name, service] of Object.entries(compose.services)) {
       for (const [dep, condition] of Object.entries(dependsOnOf(service))) {
-        expect(condition, `${name} -> ${dep}`).toBe(dep === 'db-migrate' ? 'service_completed_successfully' : 'service_healthy');
+        const oneShot = dep === 'db-migrate' || dep === 'secrets-init';
+        expect(condition, `${name} -> ${dep}`).toBe(oneShot ? 'service_completed_successfully' : 'service_healthy');
       }
     }
     const order = startOrder(compose);

@@ -1,4 +1,4 @@
-import { dependsOnOf, environmentOf, functionOf, type ComposeFile, type ComposeService } from './compose-file.js';
+import { type ComposeFile, type ComposeService, dependsOnOf, environmentOf, functionOf } from './compose-file.js';
 
 /**
  * What listens where inside app-network, and every reference that must hit
@@ -14,7 +14,7 @@ export const INFRA_LISTENERS: Record<string, Record<number, string[]>> = {
   'mailhog/mailhog': { 1025: ['smtp'], 8025: ['http'] },
 };
 
-/** Container ports of the functions (DESIGN.md "Ports"). */
+/** Container ports of the functions (docs/architecture.md "Ports"). */
 export const FUNCTION_CONTAINER_PORTS: Record<string, number> = {
   gateway: 8000,
   user: 8081,
@@ -95,7 +95,9 @@ export function findWiringProblems(compose: ComposeFile): string[] {
         const open = Object.keys(listeners).join(', ') || 'nothing';
         problems.push(`${name}: ${ref.variable} points at ${ref.host}:${ref.port}, but ${ref.host} listens on ${open}`);
       } else if (!schemes.includes(ref.scheme)) {
-        problems.push(`${name}: ${ref.variable} speaks ${ref.scheme} to ${ref.host}:${ref.port}, which speaks ${schemes.join('/')}`);
+        problems.push(
+          `${name}: ${ref.variable} speaks ${ref.scheme} to ${ref.host}:${ref.port}, which speaks ${schemes.join('/')}`,
+        );
       }
       // infrastructure must be up before a function starts; peers are called lazily and may start later
       if (!functionOf(target) && depends[ref.host] !== 'service_healthy') {

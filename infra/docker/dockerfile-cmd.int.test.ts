@@ -3,30 +3,34 @@
 // this machine, .dockerignore applied) and starts every function exactly as
 // the runtime stage's CMD says, with docker-compose.yml's environment for that
 // service pointed at the local Postgres, Redis, RabbitMQ and an SMTP sink.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createECDH, randomBytes } from 'node:crypto';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { buildArgsOf, commandOf, environmentOf, functionOf, readCompose, startOrder, type ComposeFile } from './compose-file.js';
+import webpush from 'web-push';
+import { buildArgsOf, type ComposeFile, commandOf, environmentOf, functionOf, readCompose, startOrder } from './compose-file.js';
 import { EXTERNAL_URL_VARIABLES, findWiringProblems, imageName } from './compose-wiring.js';
 import { cmdOf, readDockerfile, stageNamed } from './dockerfile.js';
-import { replayStages, type ReplayedStage } from './image-replay.js';
-import { freePort, startSmtpSink, type SmtpSink } from './smtp-sink.js';
+import { type ReplayedStage, replayStages } from './image-replay.js';
+import { freePort, type SmtpSink, startSmtpSink } from './smtp-sink.js';
 
 const REPO = resolve('.');
 const LOCAL = { database: process.env.DATABASE_URL!, redis: process.env.REDIS_URL!, amqp: process.env.AMQP_URL! };
 
-const vapid = createECDH('prime256v1');
-vapid.generateKeys();
-/** What `.env` would hold: the required secrets and a Web Push identity. */
-const COMPOSE_VARS = {
+// web-push pads the private key to 32 bytes; ECDH's getPrivateKey drops a leading zero byte (1 key in 256)
+const vapid = webpush.generateVAPIDKeys();
+/** What secrets-init writes into platform.env (the URLs are the local services here), and a Web Push identity from `.env`. */
+const SECRETS = {
   ADMIN_API_KEY: randomBytes(24).toString('base64url'),
   JWT_SECRET: randomBytes(32).toString('base64url'),
-  VAPID_PUBLIC_KEY: vapid.getPublicKey('base64url'),
-  VAPID_PRIVATE_KEY: vapid.getPrivateKey('base64url'),
+  INTERNAL_SECRET: randomBytes(32).toString('base64url'),
+};
+const COMPOSE_VARS = {
+  VAPID_PUBLIC_KEY: vapid.publicKey,
+  VAPID_PRIVATE_KEY: vapid.privateKey,
 };
 
 const compose: ComposeFile = readCompose(join(REPO, 'docker-compose.yml'), COMPOSE_VARS);
@@ -93,6 +97,7 @@ function start(service: string, argv: string[]): { child: ChildProcess; exited: 
     PATH: process.env.PATH!,
     ...image.env,
     ...localEnvironment(service),
+    ...SECRETS,
     DATA_DIR: join(workDir, service, 'data'),
   };
   const child = spawn(argv[0]!, argv.slice(1), { cwd: image.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -132,7 +137,10 @@ describe('the Dockerfile CMD, with compose environment, against local services',
     const dir = imageOf('api-gateway').dir;
     expect(existsSync(join(dir, 'dist/scripts/db-migrate.js'))).toBe(true);
     expect(existsSync(join(dir, 'dist/functions/user/migrations'))).toBe(true);
-    expect(existsSync(join(dir, 'dist/functions/gateway/dashboard/index.html')), 'the dashboard page rides along').toBe(true);
+    expect(existsSync(join(dir, 'dist/shared/delivery/migrations')), 'the delivery ledger table of the workers').toBe(true);
+    expect(existsSync(join(dir, 'dist/functions/gateway/admin/dashboard/index.html')), 'the dashboard page rides along').toBe(
+      true,
+    );
     expect(existsSync(join(dir, 'node_modules/hono'))).toBe(true);
     expect(existsSync(join(dir, 'node_modules/vitest')), 'dev dependencies stay out of the image').toBe(false);
     expect(existsSync(join(dir, 'dist/infra')), '.dockerignore keeps infra/ out of the build').toBe(false);
@@ -149,28 +157,32 @@ describe('the Dockerfile CMD, with compose environment, against local services',
   for (const service of functionServices) {
     const fn = functionOf(compose.services[service]!)!;
     const written = existsSync(join(REPO, `functions/${fn}/main.ts`));
-    it.skipIf(!written)(`${service}: CMD ${JSON.stringify(cmdOf(runtime))} answers /health/ready 200`, async () => {
-      const proc = start(service, cmdOf(runtime));
-      running.set(service, proc);
-      const url = `http://127.0.0.1:${ports.get(service)}/health/ready`;
-      const ready = vi.waitFor(
-        async () => {
-          const res = await fetch(url);
-          expect(res.status, await res.text()).toBe(200);
-        },
-        { timeout: 30_000, interval: 250 },
-      );
-      const died = proc.exited.then((code) => {
-        throw new Error(`${service} exited with ${code} before it was ready:\n${proc.output.join('\n')}`);
-      });
-      try {
-        await Promise.race([ready, died]);
-      } catch (err) {
-        throw new Error(`${String(err)}\n--- ${service} output ---\n${proc.output.join('\n')}`);
-      }
-      const health = await fetch(`http://127.0.0.1:${ports.get(service)}/health`);
-      expect(health.status).toBe(200);
-    }, 45_000);
+    it.skipIf(!written)(
+      `${service}: CMD ${JSON.stringify(cmdOf(runtime))} answers /health/ready 200`,
+      async () => {
+        const proc = start(service, cmdOf(runtime));
+        running.set(service, proc);
+        const url = `http://127.0.0.1:${ports.get(service)}/health/ready`;
+        const ready = vi.waitFor(
+          async () => {
+            const res = await fetch(url);
+            expect(res.status, await res.text()).toBe(200);
+          },
+          { timeout: 30_000, interval: 250 },
+        );
+        const died = proc.exited.then((code) => {
+          throw new Error(`${service} exited with ${code} before it was ready:\n${proc.output.join('\n')}`);
+        });
+        try {
+          await Promise.race([ready, died]);
+        } catch (err) {
+          throw new Error(`${String(err)}\n--- ${service} output ---\n${proc.output.join('\n')}`);
+        }
+        const health = await fetch(`http://127.0.0.1:${ports.get(service)}/health`);
+        expect(health.status).toBe(200);
+      },
+      45_000,
+    );
   }
 
   it('api-gateway serves /dashboard, /docs and /metrics, and the dashboard API takes the ADMIN_API_KEY', async () => {
@@ -179,7 +191,9 @@ describe('the Dockerfile CMD, with compose environment, against local services',
     const script = await fetch(`${base}/dashboard/dashboard.js`);
     const docs = await fetch(`${base}/docs`);
     const metrics = await fetch(`${base}/metrics`);
-    const overview = await fetch(`${base}/api/v1/admin/overview`, { headers: { authorization: `Bearer ${COMPOSE_VARS.ADMIN_API_KEY}` } });
+    const overview = await fetch(`${base}/api/v1/admin/overview`, {
+      headers: { authorization: `Bearer ${SECRETS.ADMIN_API_KEY}` },
+    });
 
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('/dashboard/dashboard.js');
@@ -187,7 +201,9 @@ describe('the Dockerfile CMD, with compose environment, against local services',
     expect(docs.status).toBe(200);
     expect(await metrics.text()).toContain('http_request_duration_seconds');
     expect(overview.status, await overview.clone().text()).toBe(200);
-    expect(((await overview.json()) as { data: { queue: { dead_letter_depth: number } } }).data.queue.dead_letter_depth).toEqual(expect.any(Number));
+    expect(((await overview.json()) as { data: { queue: { dead_letter_depth: number } } }).data.queue.dead_letter_depth).toEqual(
+      expect.any(Number),
+    );
   });
 
   it('stops every function cleanly on SIGTERM (exit code 0), dependants first', async () => {

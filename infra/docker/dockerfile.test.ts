@@ -36,7 +36,14 @@ describe('infra/docker/Dockerfile', () => {
 
   it('exposes the container port, sets PORT and FUNCTION from the build arguments', () => {
     const { env } = stageVariables(dockerfile, runtime, { FUNCTION: 'user', PORT: '8081' });
-    expect(env).toMatchObject({ FUNCTION: 'user', PORT: '8081', NODE_ENV: 'production', DATA_DIR: '/app/.data' });
+    expect(env).toMatchObject({
+      FUNCTION: 'user',
+      PORT: '8081',
+      NODE_ENV: 'production',
+      DATA_DIR: '/app/.data',
+      HOST: '0.0.0.0',
+    });
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the Dockerfile's own ${PORT}, not a template literal
     expect(steps('EXPOSE')).toEqual(['${PORT}']);
   });
 
@@ -48,7 +55,11 @@ describe('infra/docker/Dockerfile', () => {
   });
 
   it('starts node on dist/functions/$FUNCTION/main.js as PID 1 (exec), so SIGTERM reaches the function', () => {
-    expect(cmdOf(runtime)).toEqual(['sh', '-c', 'exec node dist/functions/$FUNCTION/main.js']);
+    expect(cmdOf(runtime)).toEqual([
+      'sh',
+      '-c',
+      'if [ -r /run/platform-secrets/platform.env ]; then set -a; . /run/platform-secrets/platform.env; set +a; fi; exec node dist/functions/$FUNCTION/main.js',
+    ]);
   });
 });
 
@@ -56,13 +67,31 @@ describe('.dockerignore', () => {
   const rules = parseDockerignore(readFileSync('.dockerignore', 'utf8'));
 
   it('keeps out what the image must not carry or the build must not see', () => {
-    for (const path of ['node_modules/hono/package.json', 'functions/user/node_modules/x', '.git/HEAD', 'dist/x.js', '.env', 'infra/aws/app.ts', 'shared/config.test.ts', 'shared/test-support/x.ts']) {
+    for (const path of [
+      'node_modules/hono/package.json',
+      'functions/user/node_modules/x',
+      '.git/HEAD',
+      'dist/x.js',
+      '.env',
+      'infra/aws/app.ts',
+      'shared/config.test.ts',
+      'shared/test-support/x.ts',
+    ]) {
       expect(isIgnored(rules, path), path).toBe(true);
     }
   });
 
   it('sends what `npm ci` and `npm run build` need', () => {
-    for (const path of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts/copy-assets.mjs', 'shared/config.ts', 'functions/user/main.ts', 'functions/user/migrations/0000_init.sql']) {
+    for (const path of [
+      'package.json',
+      'package-lock.json',
+      'tsconfig.json',
+      'tsconfig.build.json',
+      'scripts/copy-assets.mjs',
+      'shared/config.ts',
+      'functions/user/main.ts',
+      'functions/user/migrations/0000_init.sql',
+    ]) {
       expect(isIgnored(rules, path), path).toBe(false);
     }
   });

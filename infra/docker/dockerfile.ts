@@ -81,12 +81,15 @@ export function stageNamed(file: Dockerfile, name: string): Stage {
 
 /** `$VAR` / `${VAR}` / `${VAR:-default}` as Docker substitutes them in ENV, EXPOSE, COPY... */
 export function substitute(value: string, vars: Record<string, string | undefined>): string {
-  return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::([-+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_m, braced, op, arg, bare) => {
-    const current = vars[(braced ?? bare) as string];
-    if (op === '-') return current ? current : (arg as string);
-    if (op === '+') return current ? (arg as string) : '';
-    return current ?? '';
-  });
+  return value.replace(
+    /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::([-+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (_m, braced, op, arg, bare) => {
+      const current = vars[(braced ?? bare) as string];
+      if (op === '-') return current ? current : (arg as string);
+      if (op === '+') return current ? (arg as string) : '';
+      return current ?? '';
+    },
+  );
 }
 
 /** Exec form (`["a", "b"]`) as an argv array; shell form as `/bin/sh -c <line>`. */

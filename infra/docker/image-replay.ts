@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { copyBuildContext } from './build-context.js';
-import { stageVariables, substitute, type Dockerfile, type Stage } from './dockerfile.js';
+import { type Dockerfile, type Stage, stageVariables, substitute } from './dockerfile.js';
 
 /**
  * Replays the stages of infra/docker/Dockerfile on this machine, without a

@@ -8,7 +8,8 @@
 import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const FUNCTIONS = ['gateway', 'user', 'template', 'email', 'push'];
+// every function folder (one with a function.ts: see shared/runtime/function-names.ts)
+const FUNCTIONS = readdirSync('functions').filter((name) => existsSync(join('functions', name, 'function.ts')));
 const root = process.cwd();
 const asJson = process.argv.includes('--json');
 
@@ -32,7 +33,10 @@ function productionPackages() {
     const dir = join(root, key);
     if (!existsSync(dir)) continue; // optional package for another platform
     // nested node_modules are lockfile entries of their own
-    packages.push({ name: key.replace(/^node_modules\//, '').replace(/\/node_modules\//g, ' > '), bytes: sizeOf(dir, new Set(['node_modules'])) });
+    packages.push({
+      name: key.replace(/^node_modules\//, '').replace(/\/node_modules\//g, ' > '),
+      bytes: sizeOf(dir, new Set(['node_modules'])),
+    });
   }
   return packages.sort((a, b) => b.bytes - a.bytes);
 }

@@ -1,5 +1,5 @@
-import { createServer, type AddressInfo } from 'node:net';
 import { startCapturingSmtpSink } from '../../scripts/stack/capturing-smtp-sink.js';
+import { reservePort } from '../../shared/test-support/reserved-port.js';
 
 /** An SMTP server standing in for MailHog in tests: accepts every message (a readiness probe, a transport `verify()`). */
 export interface SmtpSink {
@@ -13,11 +13,5 @@ export async function startSmtpSink(): Promise<SmtpSink> {
   return { port: sink.port, close: () => sink.close() };
 }
 
-/** A TCP port free right now on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+/** A port for a process the test starts (see reserved-port.ts: outside the ephemeral range, reserved across test processes). */
+export const freePort = reservePort;

@@ -2,8 +2,13 @@
 // notifications sent in batches of 1,000 through the gateway, and the tally
 // (sent / delivered / lost / duplicated) from the SMTP sink and the API.
 import { randomUUID } from 'node:crypto';
-import { vi } from 'vitest';
 import type { ApiResponse, FaultStack } from './fault-stack.js';
+
+/** What a run needs of the platform under test: the five-process stack, or one `npm start` process. */
+export type RunTarget = Pick<
+  FaultStack,
+  'api' | 'sendKey' | 'createUser' | 'createEmailTemplate' | 'mailTo' | 'countWithStatus' | 'deadLetterDepth' | 'logsOf'
+>;
 
 export const BATCH_SIZE = 1_000;
 
@@ -34,7 +39,7 @@ export interface Tally {
 }
 
 /** A recipient, a template and `batches` batches of request bodies, nothing sent yet. */
-export async function prepareRun(fs: FaultStack, batches: number, perBatch = BATCH_SIZE): Promise<FaultRun> {
+export async function prepareRun(fs: RunTarget, batches: number, perBatch = BATCH_SIZE): Promise<FaultRun> {
   const user = await fs.createUser();
   const templateCode = await fs.createEmailTemplate();
   const bodies = Array.from({ length: batches }, () => ({
@@ -84,18 +89,21 @@ export async function prepareRun(fs: FaultStack, batches: number, perBatch = BAT
       while (Date.now() < deadline) {
         last = await tryOnce(index);
         if (last.status === 207 && last.body.data.accepted === bodies[index]!.notifications.length) return;
-        if (last.status === 207) throw new Error(`batch ${index}: only ${last.body.data.accepted} accepted: ${JSON.stringify(last.body).slice(0, 500)}`);
+        if (last.status === 207)
+          throw new Error(`batch ${index}: only ${last.body.data.accepted} accepted: ${JSON.stringify(last.body).slice(0, 500)}`);
         // refused (503 with Retry-After, or no answer): the client's retry, same request ids
         const retryAfter = Number(last.headers.get('retry-after')) || 1;
         await new Promise((r) => setTimeout(r, Math.min(retryAfter, 2) * 1000));
       }
-      throw new Error(`batch ${index} not accepted in time; last answer ${last?.status} ${JSON.stringify(last?.body).slice(0, 300)}`);
+      throw new Error(
+        `batch ${index} not accepted in time; last answer ${last?.status} ${JSON.stringify(last?.body).slice(0, 300)}`,
+      );
     },
   };
 }
 
 /** Where the run stands now, from the sink (Message-IDs) and the API (`delivered` count). */
-export async function tally(fs: FaultStack, run: FaultRun): Promise<Tally> {
+export async function tally(fs: RunTarget, run: FaultRun): Promise<Tally> {
   const accepted = run.accepted;
   const ids = new Set(accepted);
   const mail = fs.mailTo(run.user.email);
@@ -114,24 +122,30 @@ export function resultLine(name: string, t: Tally, extra = ''): string {
 /**
  * Wait until every accepted notification reached the sink and the API shows
  * each one `delivered`; then print the scenario's line. The line is printed
- * on failure too, with what was missing.
+ * on failure too, with what was missing. The wait ends early only when
+ * delivery stalls: no mail reached the sink and no status moved for
+ * `stallMs` (longer than any quiet period the scenario causes on purpose, a
+ * claim or a retry's backoff). A slow machine delivers later, not less, so
+ * `timeoutMs` is a generous cap, not the expected time.
  */
 export async function settleAndReport(
-  fs: FaultStack,
+  fs: RunTarget,
   run: FaultRun,
   name: string,
-  options: { timeoutMs: number; extra?: () => string },
+  options: { stallMs: number; timeoutMs: number; extra?: () => string },
 ): Promise<Tally> {
+  const started = Date.now();
   let t = await tally(fs, run);
-  await vi
-    .waitFor(
-      async () => {
-        t = await tally(fs, run);
-        if (t.lost !== 0 || t.deliveredInApi !== t.sent) throw new Error('not settled yet');
-      },
-      { timeout: options.timeoutMs, interval: 500 },
-    )
-    .catch(() => undefined);
+  let lastProgressAt = started;
+  for (;;) {
+    if (t.lost === 0 && t.deliveredInApi === t.sent) break;
+    const now = Date.now();
+    if (now - lastProgressAt > options.stallMs || now - started > options.timeoutMs) break;
+    await new Promise((r) => setTimeout(r, 500));
+    const next = await tally(fs, run);
+    if (next.delivered !== t.delivered || next.deliveredInApi !== t.deliveredInApi) lastProgressAt = Date.now();
+    t = next;
+  }
   process.stdout.write(resultLine(name, t, options.extra?.()));
   if (t.lost !== 0 || t.deliveredInApi !== t.sent) {
     const statuses: string[] = [];
@@ -139,7 +153,8 @@ export async function settleAndReport(
       statuses.push(`${s}=${await fs.countWithStatus(run.user.id, s).catch(() => '?')}`);
     }
     throw new Error(
-      `${name}: ${t.lost} lost, ${t.deliveredInApi}/${t.sent} delivered in the API (${statuses.join(' ')}); ` +
+      `${name}: ${t.lost} lost, ${t.deliveredInApi}/${t.sent} delivered in the API (${statuses.join(' ')}) ` +
+        `after waiting ${Math.round((Date.now() - started) / 1000)} s, the last ${Math.round((Date.now() - lastProgressAt) / 1000)} s without progress; ` +
         `dead letters ${await fs.deadLetterDepth().catch(() => '?')}\n${fs.logsOf('gateway', 'email')}`,
     );
   }

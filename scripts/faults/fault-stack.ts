@@ -3,43 +3,28 @@
 // SMTP sink), so a fault suite can cut one of them for this stack only and
 // bring it back, while the machine's shared servers keep running for every
 // other suite.
-import { randomBytes, randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import webpush from 'web-push';
 import { freePort } from '../../infra/docker/smtp-sink.js';
 import { createLogger } from '../../shared/logging/logger.js';
-import { createRabbitQueue } from '../../shared/queue/rabbit-queue.js';
+import { createRabbitQueue } from '../../shared/queue/rabbitmq/rabbit-queue.js';
 import { createTcpProxy, type TcpProxy } from '../../shared/test-support/tcp-proxy.js';
-import { startCapturingSmtpSink, type CapturedMail, type CapturingSmtpSink } from '../stack/capturing-smtp-sink.js';
-import { startStack, STACK_FUNCTIONS, type Stack, type StackFunction } from '../stack/stack-runner.js';
+import { type CapturingSmtpSink, startCapturingSmtpSink } from '../stack/capturing-smtp-sink.js';
+import { STACK_FUNCTIONS, type Stack, type StackFunction, startStack } from '../stack/stack-runner.js';
+import { type ApiResponse, createPlatformClient, type RecipientMail } from './platform-client.js';
+
+export type { ApiResponse, RecipientMail } from './platform-client.js';
 
 /** The dependencies a fault can take away. */
 export type Dependency = 'postgres' | 'redis' | 'rabbitmq' | 'smtp';
-
-export interface ApiResponse {
-  status: number;
-  headers: Headers;
-  // the envelope, as JSON
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
 
 /** One log line of a function process, with when it arrived. */
 export interface LogLine {
   name: string;
   line: string;
   at: number;
-}
-
-/** Mails at the sink for one recipient, indexed for counting. */
-export interface RecipientMail {
-  /** Every accepted message, in order. */
-  total: number;
-  /** Message-ID -> how many times the sink accepted it. */
-  byMessageId: Map<string, number>;
-  /** X-Notification-Id values seen. */
-  notificationIds: Set<string>;
 }
 
 export interface FaultStackOptions {
@@ -106,19 +91,6 @@ export async function startFaultStack(options: FaultStackOptions): Promise<Fault
     smtp: await createTcpProxy(sink.host, sink.port),
   };
 
-  const byRecipient = new Map<string, RecipientMail>();
-  const recipientOf = (email: string): RecipientMail => {
-    let entry = byRecipient.get(email);
-    if (!entry) byRecipient.set(email, (entry = { total: 0, byMessageId: new Map(), notificationIds: new Set() }));
-    return entry;
-  };
-  sink.onMail((mail: CapturedMail) => {
-    const entry = recipientOf(mail.to[0] ?? '');
-    entry.total++;
-    if (mail.messageId) entry.byMessageId.set(mail.messageId, (entry.byMessageId.get(mail.messageId) ?? 0) + 1);
-    if (mail.notificationId) entry.notificationIds.add(mail.notificationId);
-  });
-
   if (options.logDir) mkdirSync(options.logDir, { recursive: true });
   const tails = new Map<string, string[]>();
   const events: LogLine[] = [];
@@ -139,8 +111,15 @@ export async function startFaultStack(options: FaultStackOptions): Promise<Fault
         // the push function needs an identity in production, even when no push is sent
         ...(() => {
           const vapid = webpush.generateVAPIDKeys();
-          return { VAPID_PUBLIC_KEY: vapid.publicKey, VAPID_PRIVATE_KEY: vapid.privateKey, VAPID_SUBJECT: 'mailto:ops@example.com' };
+          return {
+            VAPID_PUBLIC_KEY: vapid.publicKey,
+            VAPID_PRIVATE_KEY: vapid.privateKey,
+            VAPID_SUBJECT: 'mailto:ops@example.com',
+          };
         })(),
+        // five stacks of five processes share one Postgres (max_connections 100 by default, in CI too): with the
+        // delivery ledger every worker holds connections as well, and ten per process ran it out of connections
+        DATABASE_POOL_SIZE: '3',
         RATE_LIMIT_PER_USER_PER_MINUTE: '100000000',
         RATE_LIMIT_PER_KEY_PER_MINUTE: '100000000',
         ...options.env,
@@ -169,66 +148,19 @@ export async function startFaultStack(options: FaultStackOptions): Promise<Fault
   directAmqp.host = realAmqp.host;
   const inspector = createRabbitQueue({ url: directAmqp.toString(), logger: createLogger({ level: 'silent', name: 'faults' }) });
 
-  async function api(method: string, path: string, opts: { body?: unknown; auth?: string | null } = {}): Promise<ApiResponse> {
-    const headers: Record<string, string> = {};
-    const auth = opts.auth === undefined ? stack.adminApiKey : opts.auth;
-    if (auth) headers.authorization = `Bearer ${auth}`;
-    if (opts.body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(`${stack.urls.gateway}${path}`, {
-      method,
-      headers,
-      ...(opts.body !== undefined && { body: JSON.stringify(opts.body) }),
-      signal: AbortSignal.timeout(60_000),
-    });
-    const text = await res.text();
-    let body: unknown = null;
-    try {
-      body = text ? JSON.parse(text) : null;
-    } catch {
-      body = { raw: text.slice(0, 500) };
-    }
-    return { status: res.status, headers: res.headers, body };
-  }
-
-  const key = await api('POST', '/api/v1/api-keys', { body: { name: 'faults', scopes: ['send'] } });
-  if (key.status !== 201) throw new Error(`could not create an API key: ${key.status} ${JSON.stringify(key.body)}`);
-  const sendKey = key.body.data.key as string;
+  const client = createPlatformClient({ gatewayUrl: () => stack.urls.gateway, adminKey: stack.adminApiKey, sink });
+  const sendKey = await client.createSendKey();
 
   return {
     stack,
     sink,
     proxies,
     sendKey,
-    api,
-    async createUser() {
-      const email = `fault-${randomUUID()}@example.com`;
-      const res = await api('POST', '/api/v1/users/', {
-        auth: null,
-        body: { name: 'Ada', email, password: 'a good password', preferences: { email: true, push: false } },
-      });
-      if (res.status !== 201) throw new Error(`could not create a user: ${res.status} ${JSON.stringify(res.body)}`);
-      return { id: res.body.data.id as string, email };
-    },
-    async createEmailTemplate() {
-      const code = `fault_${randomBytes(4).toString('hex')}`;
-      const res = await api('POST', '/api/v1/templates', {
-        body: {
-          template_code: code,
-          channel: 'email',
-          category: 'onboarding',
-          content: { subject: 'Hi {{name}}', html: '<p>Hello {{name}}</p>' },
-          variables: [{ name: 'name', required: true }],
-        },
-      });
-      if (res.status !== 201) throw new Error(`could not create a template: ${res.status} ${JSON.stringify(res.body)}`);
-      return code;
-    },
-    mailTo: recipientOf,
-    async countWithStatus(userId, status) {
-      const res = await api('GET', `/api/v1/notifications?user_id=${userId}&status=${status}&limit=1`, { auth: sendKey });
-      if (res.status !== 200) throw new Error(`list answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
-      return res.body.meta.total as number;
-    },
+    api: client.api,
+    createUser: client.createUser,
+    createEmailTemplate: client.createEmailTemplate,
+    mailTo: client.mailTo,
+    countWithStatus: (userId, status) => client.countWithStatus(sendKey, userId, status),
     async deadLetterDepth() {
       return (await inspector.stats()).deadLetterDepth;
     },

@@ -1,20 +1,35 @@
 // The five functions as five OS processes against real Postgres, Redis and
 // RabbitMQ: what docker compose runs, without Docker. Used by `npm run stack`
 // (scripts/stack.ts) and the end-to-end suite (scripts/stack.int.test.ts).
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import postgres from 'postgres';
+import type { FunctionName } from '../../shared/runtime/function-names.js';
 
 const run = promisify(execFile);
 
-export const STACK_FUNCTIONS = ['user', 'template', 'gateway', 'email', 'push'] as const;
-export type StackFunction = (typeof STACK_FUNCTIONS)[number];
+export type StackFunction = FunctionName;
 
-/** Host ports of DESIGN.md, the ones compose publishes. */
-export const DEFAULT_PORTS: Record<StackFunction, number> = { gateway: 8000, user: 8001, template: 8002, email: 8003, push: 8004 };
+/** Data owners first, as compose's `depends_on` orders them; dependants are stopped first. */
+const START_WAVES: FunctionName[][] = [
+  ['user', 'template'],
+  ['gateway', 'email', 'push'],
+];
+
+/** Every function, in start order (a test checks none is missing). */
+export const STACK_FUNCTIONS: FunctionName[] = START_WAVES.flat();
+
+/** Host ports of docs/architecture.md, the ones compose publishes. */
+export const DEFAULT_PORTS: Record<StackFunction, number> = {
+  gateway: 8000,
+  user: 8001,
+  template: 8002,
+  email: 8003,
+  push: 8004,
+};
 
 const SERVICE_URL_VARIABLE: Record<StackFunction, string> = {
   gateway: 'GATEWAY_URL',
@@ -23,9 +38,6 @@ const SERVICE_URL_VARIABLE: Record<StackFunction, string> = {
   email: 'EMAIL_SERVICE_URL',
   push: 'PUSH_SERVICE_URL',
 };
-
-/** Data owners first, as compose's `depends_on` orders them; dependants are stopped first. */
-const START_WAVES: StackFunction[][] = [['user', 'template'], ['gateway', 'email', 'push']];
 
 export interface StackOptions {
   /** Postgres URL. With `fresh`, a database of its own is created beside the one named here and dropped at stop. */
@@ -182,16 +194,20 @@ async function waitReady(url: string, proc: { exited: Promise<unknown> }, timeou
  * migrations once first (`scripts/db-migrate.ts`), then the data owners (user,
  * template), then the gateway and the workers, each awaited on `/health/ready`.
  * Every process gets the same DATABASE_URL, REDIS_URL, AMQP_URL, service URLs,
- * JWT_SECRET and ADMIN_API_KEY (both generated per run), and its own PORT and
+ * JWT_SECRET, INTERNAL_SECRET and ADMIN_API_KEY (generated per run), and its own PORT and
  * DATA_DIR. NODE_ENV=production, as in compose.
  */
 export async function startStack(options: StackOptions): Promise<Stack> {
   const note = options.onNote ?? (() => {});
   const onLine = options.onLine ?? (() => {});
   const ports = { ...DEFAULT_PORTS, ...options.ports };
-  const urls = Object.fromEntries(STACK_FUNCTIONS.map((n) => [n, `http://127.0.0.1:${ports[n]}`])) as Record<StackFunction, string>;
+  const urls = Object.fromEntries(STACK_FUNCTIONS.map((n) => [n, `http://127.0.0.1:${ports[n]}`])) as Record<
+    StackFunction,
+    string
+  >;
   const adminApiKey = randomBytes(24).toString('base64url');
   const jwtSecret = randomBytes(32).toString('base64url');
+  const internalSecret = randomBytes(32).toString('base64url');
   const cleanups: Array<() => Promise<void>> = [];
 
   const database = options.fresh ? await createDatabase(options.databaseUrl) : { url: options.databaseUrl, drop: async () => {} };
@@ -208,9 +224,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     AMQP_URL: vhost.url,
     ADMIN_API_KEY: adminApiKey,
     JWT_SECRET: jwtSecret,
+    INTERNAL_SECRET: internalSecret,
     PUBLIC_BASE_URL: urls.gateway,
     // the local push service's endpoints are https://127.0.0.1:<port>/...
-    PUSH_ENDPOINT_ALLOWLIST: '127.0.0.1,localhost',
+    PUSH_LOCAL_HOSTS: '127.0.0.1,localhost',
     ...Object.fromEntries(STACK_FUNCTIONS.map((n) => [SERVICE_URL_VARIABLE[n], urls[n]])),
     ...options.env,
   };
@@ -255,7 +272,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
 
   try {
-    const migrate = spawnTs('scripts/db-migrate.ts', { ...common, DATA_DIR: options.dataDir }, (line, stream) => onLine('db-migrate', line, stream));
+    const migrate = spawnTs('scripts/db-migrate.ts', { ...common, DATA_DIR: options.dataDir }, (line, stream) =>
+      onLine('db-migrate', line, stream),
+    );
     const code = await migrate.exited;
     if (code !== 0) throw new Error(`db-migrate exited with ${code}`);
     for (const wave of START_WAVES) await Promise.all(wave.map(startOne));

@@ -1,12 +1,6 @@
-/** The outcome of one {@link Cache.hit} against a rate limit. */
-export interface RateLimitDecision {
-  allowed: boolean;
-  limit: number;
-  /** Hits left in the current window (0 when refused). */
-  remaining: number;
-  /** Milliseconds until the window resets. */
-  resetMs: number;
-}
+import type { RateLimitDecision, RateLimitRequest, RateLimitVerdict } from './rate-limit.js';
+
+export type { RateLimitDecision, RateLimitRequest, RateLimitRule, RateLimitVerdict } from './rate-limit.js';
 
 /**
  * Port: a small shared key-value store for caching, rate limits and
@@ -22,9 +16,13 @@ export interface Cache {
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
   del(key: string): Promise<void>;
   /**
-   * Count `cost` hits (default 1) against `limit` per `windowMs` (fixed
-   * window); atomic across replicas. Refused when the count passes `limit`.
+   * Decide rate-limited requests in order, atomically across replicas (one
+   * round trip): each is allowed when every rule it names has room in its
+   * sliding window, and then counts against each; a refused request counts
+   * against none. See `rate-limit.ts`.
    */
+  limit(requests: RateLimitRequest[]): Promise<RateLimitVerdict[]>;
+  /** One request of `cost` units (default 1) against one sliding window of `limit` per `windowMs`. */
   hit(key: string, limit: number, windowMs: number, cost?: number): Promise<RateLimitDecision>;
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -4,7 +4,14 @@
  * value is served without a round trip to Redis. Keep `ttlMs` short: it is
  * how long one replica may lag a change (a revoked key, a new preference).
  */
-export function createLocalMemo<T>(options: { ttlMs: number; maxEntries?: number; now?: () => number }) {
+export function createLocalMemo<T>(options: {
+  ttlMs: number;
+  maxEntries?: number;
+  now?: () => number;
+  /** Which loaded values are memoised (default all); the others are loaded again next time. */
+  keep?: (value: T) => boolean;
+}) {
+  const keep = options.keep ?? (() => true);
   const maxEntries = options.maxEntries ?? 10_000;
   const now = options.now ?? Date.now;
   const entries = new Map<string, { value: T; expiresAt: number }>();
@@ -21,6 +28,7 @@ export function createLocalMemo<T>(options: { ttlMs: number; maxEntries?: number
         (value) => {
           inflight.delete(key);
           entries.delete(key);
+          if (!keep(value)) return value;
           entries.set(key, { value, expiresAt: now() + options.ttlMs });
           if (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
           return value;

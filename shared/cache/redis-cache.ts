@@ -1,19 +1,14 @@
 import { Redis } from 'ioredis';
 import { ServiceUnavailableError } from '../errors.js';
-import type { Cache, RateLimitDecision } from './cache.js';
+import type { Cache } from './cache.js';
+import { singleDecision } from './rate-limit.js';
+import { createRedisRateLimit } from './redis-rate-limit.js';
 
 export interface RedisCacheOptions {
   url: string;
   /** Prefix of every key, so several deployments or test runs share one Redis. */
   keyPrefix?: string;
 }
-
-// INCRBY and PEXPIRE in one step, so a crash between them cannot leave a counter that never expires
-const HIT_SCRIPT = `
-local count = redis.call('INCRBY', KEYS[1], ARGV[2])
-if count == tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return {count, redis.call('PTTL', KEYS[1])}
-`;
 
 /** Seconds a client is asked to wait while Redis is unreachable (ioredis reconnects within ~2 s). */
 const CACHE_RETRY_AFTER_SECONDS = 2;
@@ -46,13 +41,17 @@ export function createRedisCache(options: RedisCacheOptions): Cache {
   });
   // connection errors surface on the commands that need the connection; ioredis reconnects by itself
   redis.on('error', () => {});
+  const decide = createRedisRateLimit(redis);
+  const limit: Cache['limit'] = (requests) => guarded(() => decide(requests));
 
   return {
     async get(key) {
       return guarded(() => redis.get(key));
     },
     async set(key, value, ttlMs) {
-      await guarded(() => (ttlMs === undefined ? redis.set(key, value) : redis.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs)))));
+      await guarded(() =>
+        ttlMs === undefined ? redis.set(key, value) : redis.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs))),
+      );
     },
     async setIfAbsent(key, value, ttlMs) {
       return (await guarded(() => redis.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX'))) === 'OK';
@@ -60,10 +59,10 @@ export function createRedisCache(options: RedisCacheOptions): Cache {
     async del(key) {
       await guarded(() => redis.del(key));
     },
-    async hit(key, limit, windowMs, cost = 1): Promise<RateLimitDecision> {
-      const windowKey = `${key}:${Math.floor(Date.now() / windowMs)}`;
-      const [count, pttl] = (await guarded(() => redis.eval(HIT_SCRIPT, 1, windowKey, String(windowMs), String(cost)))) as [number, number];
-      return { allowed: count <= limit, limit, remaining: Math.max(0, limit - count), resetMs: pttl > 0 ? pttl : windowMs };
+    limit,
+    async hit(key, max, windowMs, cost = 1) {
+      const [verdict] = await limit([{ rules: [{ key, limit: max, periodMs: windowMs, cost }] }]);
+      return singleDecision(verdict!);
     },
     async ping() {
       await guarded(() => redis.ping());

@@ -1,4 +1,4 @@
-import { context, SpanKind, type Span } from '@opentelemetry/api';
+import { context, type Span, SpanKind } from '@opentelemetry/api';
 import { ServiceUnavailableError, UnprocessableError } from '../errors.js';
 import { currentLogContext } from '../logging/context.js';
 import { injectTraceContext } from '../tracing/trace-context.js';
@@ -12,11 +12,26 @@ const CLIENT_SPAN = { kind: SpanKind.CLIENT };
  * on as an {@link UnprocessableError}; other failures are a 503. Runs in a
  * client span (`GET user`) whose `traceparent` goes with the request.
  */
-export function callService<T>(fetcher: Fetcher, service: string, method: string, path: string, body?: unknown): Promise<T | null> {
-  return withSpan(`${method} ${service}`, CLIENT_SPAN, context.active(), (span) => send<T>(span, fetcher, service, method, path, body));
+export function callService<T>(
+  fetcher: Fetcher,
+  service: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T | null> {
+  return withSpan(`${method} ${service}`, CLIENT_SPAN, context.active(), (span) =>
+    send<T>(span, fetcher, service, method, path, body),
+  );
 }
 
-async function send<T>(span: Span, fetcher: Fetcher, service: string, method: string, path: string, body: unknown): Promise<T | null> {
+async function send<T>(
+  span: Span,
+  fetcher: Fetcher,
+  service: string,
+  method: string,
+  path: string,
+  body: unknown,
+): Promise<T | null> {
   const headers: Record<string, string> = {};
   injectTraceContext(headers);
   const correlationId = currentLogContext().correlation_id;
@@ -29,7 +44,12 @@ async function send<T>(span: Span, fetcher: Fetcher, service: string, method: st
       ...(body !== undefined && { body: JSON.stringify(body) }),
     }),
   );
-  if (span.isRecording()) span.setAttributes({ 'http.request.method': method, 'server.address': service, 'http.response.status_code': response.status });
+  if (span.isRecording())
+    span.setAttributes({
+      'http.request.method': method,
+      'server.address': service,
+      'http.response.status_code': response.status,
+    });
   if (response.status === 404) return null;
   if (response.status === 422) {
     const problem = (await response.json()) as { error: string; message: string; meta?: Record<string, unknown> };

@@ -1,44 +1,36 @@
 import type { Cache } from '../cache/cache.js';
-import { getJson, setJson } from '../cache/cache.js';
 import { createLocalMemo } from '../cache/local-memo.js';
+import { type CacheSeal, getSealed, setSealed } from '../cache/sealed-values.js';
+import type { Channel } from '../schemas/channels.js';
+import type { RenderedEmail, RenderedInApp, RenderedPush } from '../schemas/rendered-content.js';
 import type { Fetcher } from './fetcher.js';
 import { callService } from './service-call.js';
-
-export type TemplateChannel = 'email' | 'push';
 
 /** One immutable template version, pinned on a notification at intake. */
 export interface TemplateVersion {
   template_code: string;
-  channel: TemplateChannel;
+  channel: Channel;
   category: string;
   version: number;
   language: string;
   variables: Array<{ name: string; required: boolean }>;
 }
 
-export interface RenderedEmail {
-  subject: string;
-  html: string;
-  text: string;
-}
-
-export interface RenderedPush {
-  title: string;
-  body: string;
-  image?: string;
-  url?: string;
-  icon?: string;
-  data?: Record<string, string>;
-}
+/** A channel's rendered content. */
+export type RenderedContentOf<C extends Channel> = C extends 'email'
+  ? RenderedEmail
+  : C extends 'push'
+    ? RenderedPush
+    : RenderedInApp;
 
 /** What `render` gives: the version's content with the variables filled in. */
-export interface Rendered<C extends TemplateChannel> {
+export interface Rendered<C extends Channel> {
   template_code: string;
   channel: C;
   category: string;
   language: string;
   version: number;
-  content: C extends 'email' ? RenderedEmail : RenderedPush;
+  content: RenderedContentOf<C>;
 }
 
 /** Port: the template function, as the gateway and the workers see it. */
@@ -48,13 +40,13 @@ export interface TemplateClient {
    * or null when there is no such template. Cached briefly, so a rollback
    * shows within the TTL.
    */
-  resolve(code: string, channel: TemplateChannel, language: string): Promise<TemplateVersion | null>;
+  resolve(code: string, channel: Channel, language: string): Promise<TemplateVersion | null>;
   /**
    * Render one pinned version with `variables` (the template function owns the
    * sandboxed engine). Null when the template or version is gone; a missing
    * required variable is a 422 from the template function, surfaced as an error.
    */
-  render<C extends TemplateChannel>(
+  render<C extends Channel>(
     code: string,
     channel: C,
     version: number,
@@ -66,13 +58,15 @@ export interface TemplateClientOptions {
   /** Reaches the template function; wrap it in `createBreakerFetcher`. */
   fetcher: Fetcher;
   cache: Cache;
+  /** Authenticates the cached versions: one written by anyone else reads as absent. */
+  seal: CacheSeal;
   /** How long an active-version answer is reused. */
   resolveTtlMs?: number;
 }
 
 interface ResolvedWire {
   template_code: string;
-  channel: TemplateChannel;
+  channel: Channel;
   category: string;
   version: { version: number; language: string; variables: Array<{ name: string; required: boolean }> };
 }
@@ -94,8 +88,8 @@ export function createTemplateClient(options: TemplateClientOptions): TemplateCl
     },
   };
 
-  async function resolveShared(key: string, code: string, channel: TemplateChannel, language: string): Promise<TemplateVersion | null> {
-    const hit = await getJson<TemplateVersion>(options.cache, key);
+  async function resolveShared(key: string, code: string, channel: Channel, language: string): Promise<TemplateVersion | null> {
+    const hit = await getSealed<TemplateVersion>(options.cache, options.seal, key);
     if (hit) return hit;
     const wire = await callService<ResolvedWire>(
       options.fetcher,
@@ -112,7 +106,7 @@ export function createTemplateClient(options: TemplateClientOptions): TemplateCl
       language: wire.version.language,
       variables: wire.version.variables,
     };
-    await setJson(options.cache, key, version, resolveTtlMs);
+    await setSealed(options.cache, options.seal, key, version, resolveTtlMs);
     return version;
   }
 }

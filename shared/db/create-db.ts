@@ -37,8 +37,16 @@ export interface DbOptions {
   poolSize?: number;
 }
 
-export function dbOptionsFrom(config: { databaseUrl: string | undefined; dataDir: string }): DbOptions {
-  return { databaseUrl: config.databaseUrl, pgliteDir: join(config.dataDir, 'pglite') };
+export function dbOptionsFrom(config: {
+  databaseUrl: string | undefined;
+  databasePoolSize?: number;
+  dataDir: string;
+}): DbOptions {
+  return {
+    databaseUrl: config.databaseUrl,
+    pgliteDir: join(config.dataDir, 'pglite'),
+    ...(config.databasePoolSize !== undefined && { poolSize: config.databasePoolSize }),
+  };
 }
 
 const migrationsTable = (set: MigrationSet) => `__migrations_${set.name}`;
@@ -76,8 +84,26 @@ function preparing(client: Sql): Sql {
   });
 }
 
+/**
+ * Pool options for a database that may go away for a few seconds:
+ * - `fetch_types: false`: postgres.js otherwise runs its array-type query on
+ *   every new connection from a promise nobody awaits, and a connection lost
+ *   during it rejects that promise unhandled, which ends the process. No
+ *   query here needs the driver to parse arrays (drizzle parses its own).
+ * - `backoff`: the wait before a closed connection reconnects. The default
+ *   grows with the pool's failures to 20 s, so after a 5 s outage queries
+ *   waited behind connections still backing off; capped at 1 s here.
+ * - `connect_timeout`: a connect that hangs fails after 5 s (default 30 s).
+ */
+const POSTGRES_POOL_OPTIONS = {
+  fetch_types: false,
+  backoff: (attempt: number) => Math.min(0.05 * 2 ** attempt, 1),
+  connect_timeout: 5,
+  onnotice: () => {},
+} satisfies postgres.Options<Record<string, never>>;
+
 function createPostgresDb(url: string, poolSize: number): Database {
-  const client = postgres(url, { max: poolSize, onnotice: () => {} });
+  const client = postgres(url, { ...POSTGRES_POOL_OPTIONS, max: poolSize });
   const db = drizzlePostgres(preparing(client)) as unknown as Db;
   return {
     db,
@@ -87,7 +113,7 @@ function createPostgresDb(url: string, poolSize: number): Database {
     },
     migrate: async (set) => {
       // one connection holds an advisory lock so concurrent replicas migrate one at a time
-      const migrator = postgres(url, { max: 1, onnotice: () => {} });
+      const migrator = postgres(url, { ...POSTGRES_POOL_OPTIONS, max: 1 });
       try {
         await migrator`select pg_advisory_lock(hashtext(${migrationsTable(set)}))`;
         await migratePostgres(drizzlePostgres(migrator), {

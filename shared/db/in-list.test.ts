@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bigserial, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
-import { PgDialect } from 'drizzle-orm/pg-core';
+import { bigserial, PgDialect, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabases } from '../test-support/test-databases.js';
 import type { Database } from './create-db.js';
 import { inList } from './in-list.js';
@@ -26,7 +25,9 @@ describe('inList', () => {
     let database: Database;
     beforeAll(async () => {
       database = await target.open([]);
-      await database.db.execute(sql`create table in_list_things (id bigserial primary key, key uuid not null, name text not null)`);
+      await database.db.execute(
+        sql`create table in_list_things (id bigserial primary key, key uuid not null, name text not null)`,
+      );
       await database.db.execute(sql`insert into in_list_things (key, name) values
         ('00000000-0000-4000-8000-000000000001', 'a'), ('00000000-0000-4000-8000-000000000002', 'b'), ('00000000-0000-4000-8000-000000000003', 'c')`);
     });

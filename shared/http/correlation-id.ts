@@ -14,8 +14,10 @@ export function correlationId(): MiddlewareHandler {
     const given = c.req.header(CORRELATION_HEADER);
     const id = given && VALID_ID.test(given) ? given : randomUUID();
     c.set('correlationId', id);
+    // set before the handler runs, so it joins the headers of whatever response the handler builds
     c.header(CORRELATION_HEADER, id);
     await withLogContext({ correlation_id: id }, next);
-    c.header(CORRELATION_HEADER, id);
+    // a Response made elsewhere (a forwarded one) lacks it; adding a header then rebuilds the response
+    if (c.res.headers.get(CORRELATION_HEADER) !== id) c.header(CORRELATION_HEADER, id);
   };
 }

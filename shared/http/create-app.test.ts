@@ -82,6 +82,16 @@ describe('base app', () => {
     expect(await res.json()).toMatchObject({ success: false, error: 'not_found' });
   });
 
+  it('a known path with another method is 405 with Allow, in the envelope', async () => {
+    const { app } = makeApp();
+    const res = await app.request('/things/', { method: 'DELETE' });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('POST');
+    expect(await res.json()).toMatchObject({ success: false, error: 'method_not_allowed', meta: { allow: ['POST'] } });
+    const health = await app.request('/health', { method: 'POST' });
+    expect([health.status, health.headers.get('allow')]).toEqual([405, 'GET, HEAD']);
+  });
+
   it('a body over the limit is 413', async () => {
     const { app } = makeApp({ bodyLimitBytes: 100 });
     const res = await app.request('/things', json({ name: 'x'.repeat(200), count: 1 }));
@@ -140,16 +150,16 @@ describe('base app', () => {
     expect((await res.json()).meta.correlation_id).toBe(id);
   });
 
-  it('health is alive; readiness is 503 naming the dependency that is down', async () => {
-    const { app } = makeApp({
+  it('health is alive; readiness is 503 naming the dependency that is down, the reason only in the log', async () => {
+    const { app, lines } = makeApp({
       readiness: { db: async () => {}, cache: async () => Promise.reject(new Error('connection refused')) },
     });
     expect((await app.request('/health')).status).toBe(200);
     const res = await app.request('/health/ready');
     expect(res.status).toBe(503);
-    expect((await res.json()).meta.dependencies).toEqual({
-      db: { status: 'up' },
-      cache: { status: 'down', error: 'connection refused' },
-    });
+    const body = await res.json();
+    expect(body.meta.dependencies).toEqual({ db: 'ok', cache: 'unavailable' });
+    expect(JSON.stringify(body)).not.toContain('connection refused');
+    expect(lines).toContainEqual(expect.objectContaining({ dependency: 'cache', err: 'connection refused' }));
   });
 });

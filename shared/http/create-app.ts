@@ -1,9 +1,10 @@
 import { Hono } from 'hono';
-import { createErrorHandler, notFoundHandler } from '../envelope.js';
+import { createErrorHandler } from '../envelope.js';
 import type { Logger } from '../logging/logger.js';
 import { mountMetrics } from '../metrics/mount-metrics.js';
 import type { MetricsRegistry } from '../metrics/registry.js';
 import { mountApiDocs, type OpenApiSource } from '../openapi/mount-api-docs.js';
+import { createRouteNotFound } from './allowed-methods.js';
 import type { AppEnv } from './app-env.js';
 import { correlationId } from './correlation-id.js';
 import { mountHealth, type ReadinessCheck } from './health.js';
@@ -32,7 +33,8 @@ export interface BaseAppOptions {
  * The Hono app every function starts from: correlation ids, W3C trace
  * context (a server span per request when tracing is on), request logs,
  * body limit (413), JSON-only bodies (415, 400), health routes, 404 for
- * unknown routes and the one error handler. Paths match with or without a
+ * unknown routes, 405 with `Allow` for a known path called with another
+ * method, and the one error handler. Paths match with or without a
  * trailing slash.
  */
 export function createBaseApp(options: BaseAppOptions): Hono<AppEnv> {
@@ -43,9 +45,10 @@ export function createBaseApp(options: BaseAppOptions): Hono<AppEnv> {
   app.use('*', requestLog(options.logger));
   app.use('*', limitBody(options.bodyLimitBytes, options.largerBodyLimits));
   app.use('*', requireJsonBody({ exempt: options.nonJsonBodyPaths ?? [] }));
-  mountHealth(app, options.name, options.readiness);
+  mountHealth(app, options.name, options.readiness, options.logger);
   if (options.openapi) mountApiDocs(app, options.openapi);
-  app.notFound(notFoundHandler);
-  app.onError(createErrorHandler(options.logger));
+  const handleError = createErrorHandler(options.logger);
+  app.notFound(createRouteNotFound(app, handleError));
+  app.onError(handleError);
   return app;
 }

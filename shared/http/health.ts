@@ -1,4 +1,5 @@
 import type { Hono } from 'hono';
+import type { Logger } from '../logging/logger.js';
 import type { AppEnv } from './app-env.js';
 
 /** A dependency probe: resolves when the dependency answers, throws when it does not. */
@@ -6,7 +7,7 @@ export type ReadinessCheck = () => Promise<unknown>;
 
 const CHECK_TIMEOUT_MS = 2000;
 
-async function runCheck(check: ReadinessCheck): Promise<{ status: 'up' | 'down'; error?: string }> {
+async function runCheck(check: ReadinessCheck): Promise<{ up: true } | { up: false; error: string }> {
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
@@ -15,22 +16,30 @@ async function runCheck(check: ReadinessCheck): Promise<{ status: 'up' | 'down';
         timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
       }),
     ]);
-    return { status: 'up' };
+    return { up: true };
   } catch (err) {
-    return { status: 'down', error: err instanceof Error ? err.message : String(err) };
+    return { up: false, error: err instanceof Error ? err.message : String(err) };
   } finally {
     clearTimeout(timer);
   }
 }
 
-/** `GET /health` (liveness: the process answers) and `GET /health/ready` (every dependency answers; 503 otherwise). */
-export function mountHealth(app: Hono<AppEnv>, name: string, checks: Record<string, ReadinessCheck>): void {
+/**
+ * `GET /health` (liveness: the process answers) and `GET /health/ready`
+ * (every dependency answers; 503 otherwise). The routes are public, so a
+ * dependency is only `ok` or `unavailable` there: why one is down (an
+ * address, a driver's error text) goes to the log.
+ */
+export function mountHealth(app: Hono<AppEnv>, name: string, checks: Record<string, ReadinessCheck>, logger: Logger): void {
   app.get('/health', (c) => c.json({ success: true, data: { status: 'ok', function: name }, message: 'alive' }));
   app.get('/health/ready', async (c) => {
     const names = Object.keys(checks);
     const results = await Promise.all(names.map((key) => runCheck(checks[key]!)));
-    const dependencies = Object.fromEntries(names.map((key, i) => [key, results[i]]));
-    const ready = results.every((r) => r.status === 'up');
+    const dependencies = Object.fromEntries(names.map((key, i) => [key, results[i]!.up ? 'ok' : 'unavailable']));
+    const ready = results.every((r) => r.up);
+    results.forEach((r, i) => {
+      if (!r.up) logger.warn({ dependency: names[i], err: r.error }, 'readiness: dependency unavailable');
+    });
     return c.json(
       ready
         ? { success: true, data: { status: 'ready', function: name, dependencies }, message: 'ready' }

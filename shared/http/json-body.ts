@@ -1,36 +1,62 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { BadRequestError, MalformedJsonError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors.js';
 
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-function limitOf(maxBytes: number): MiddlewareHandler {
-  return bodyLimit({
-    maxSize: maxBytes,
-    onError: () => {
-      throw new PayloadTooLargeError(maxBytes);
-    },
-  });
+/**
+ * Whether the request has a body, from its headers where they tell: HTTP/1.1
+ * frames a body by `content-length` or `transfer-encoding`, and node's parser
+ * holds the sender to it. Only a request that has neither (one built in
+ * process, e.g. `app.request()` or a peer's `app.fetch`) is asked for its body
+ * stream, which makes @hono/node-server build a web `Request`.
+ */
+function hasBody(c: Context): boolean {
+  const length = c.req.header('content-length');
+  if (length !== undefined) return length !== '0';
+  if (c.req.header('transfer-encoding') !== undefined) return true;
+  return BODY_METHODS.has(c.req.method) && c.req.raw.body !== null;
 }
 
 /**
- * 413 for a body over `maxBytes`, whatever its content type. `larger` raises
- * the limit for routes that take big bodies (batch intake), by path suffix.
+ * 413 for a body over `maxBytes`, whatever its content type. A declared
+ * `content-length` is compared without touching the body (node's parser
+ * never reads past it); only a body without one (chunked) is counted as it
+ * streams. `larger` raises the limit for routes that take big bodies (batch
+ * intake), by path suffix.
  */
 export function limitBody(maxBytes: number, larger: Record<string, number> = {}): MiddlewareHandler {
-  const base = limitOf(maxBytes);
-  const special = Object.entries(larger).map(([suffix, bytes]) => [suffix.replace(/\/$/, ''), limitOf(bytes)] as const);
+  const counting = (limit: number) =>
+    bodyLimit({
+      maxSize: limit,
+      onError: () => {
+        throw new PayloadTooLargeError(limit);
+      },
+    });
+  const base = { maxBytes, count: counting(maxBytes) };
+  const special = Object.entries(larger).map(([suffix, bytes]) => ({
+    suffix: suffix.replace(/\/$/, ''),
+    maxBytes: bytes,
+    count: counting(bytes),
+  }));
   return function limitBodyMiddleware(c, next) {
     const path = c.req.path.replace(/\/$/, '');
-    const match = special.find(([suffix]) => path.endsWith(suffix));
-    return (match ? match[1] : base)(c, next);
+    const limit = special.find(({ suffix }) => path.endsWith(suffix)) ?? base;
+    const length = c.req.header('content-length');
+    if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
+      if (Number(length) > limit.maxBytes) throw new PayloadTooLargeError(limit.maxBytes);
+      return next();
+    }
+    if (!hasBody(c)) return next();
+    return limit.count(c, next);
   };
 }
 
 /** Deeper JSON than any of our payloads needs; deeper is refused before a handler walks it. */
 export const MAX_JSON_DEPTH = 32;
 // NUL is refused by Postgres text and jsonb; a lone surrogate cannot be encoded as UTF-8
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what it looks for
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** Why a parsed body cannot be stored as it is, or null. Iterative: a hostile depth cannot blow the stack. */
@@ -66,9 +92,7 @@ export interface RequireJsonBodyOptions {
 export function requireJsonBody(options: RequireJsonBodyOptions = {}): MiddlewareHandler {
   const exempt = options.exempt ?? [];
   return async function requireJsonBodyMiddleware(c, next) {
-    if (!BODY_METHODS.has(c.req.method) || c.req.raw.body === null || c.req.header('content-length') === '0') {
-      return next();
-    }
+    if (!BODY_METHODS.has(c.req.method) || !hasBody(c)) return next();
     if (exempt.some((pattern) => pattern.test(c.req.path))) return next();
     const contentType = c.req.header('content-type');
     const mediaType = contentType?.split(';')[0]?.trim() ?? '';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../logging/logger.js';
 import { createMemoryQueue } from '../queue/memory-queue.js';
-import { done, type Delivery } from '../queue/queue.js';
+import { type Delivery, done } from '../queue/queue.js';
 import { emailMessage } from '../queue/testing/fixtures.js';
 import { setupTracing, type Tracing } from '../tracing/setup-tracing.js';
 import { activeTraceparent } from '../tracing/trace-context.js';
@@ -22,7 +22,10 @@ describe('trace context with tracing off: HTTP request -> queue header -> worker
     const logger = createLogger({ level: 'silent', name: 'test' });
     const queue = createMemoryQueue({ logger });
     const seen: Array<{ delivery: Delivery; traceparent: string | undefined }> = [];
-    await queue.consume('email', async (_message, delivery) => (seen.push({ delivery, traceparent: activeTraceparent() }), done()));
+    await queue.consume(
+      'email',
+      async (_message, delivery) => (seen.push({ delivery, traceparent: activeTraceparent() }), done()),
+    );
     const app = createBaseApp({ name: 'test', logger, bodyLimitBytes: 1024, readiness: {} });
     // a route that hands work to a worker without copying the trace into the message: only the context carries it
     app.post('/work', async (c) => {

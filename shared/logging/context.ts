@@ -4,6 +4,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 export interface LogContext {
   correlation_id?: string;
   notification_id?: string;
+  /** A request sent to a topic (`POST /api/v1/notifications` with `topic_key`). */
+  fanout_id?: string;
 }
 
 const storage = new AsyncLocalStorage<LogContext>();

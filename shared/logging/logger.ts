@@ -1,4 +1,4 @@
-import { pino, type DestinationStream, type Logger } from 'pino';
+import { type DestinationStream, type Logger, pino } from 'pino';
 import { activeSpanContext } from '../tracing/trace-context.js';
 import { currentLogContext } from './context.js';
 

@@ -14,8 +14,15 @@ export interface MetricsDeps {
  * Each function measures its own queue traffic, even when `npm start` hands
  * all five the same queue.
  */
-export function withFunctionMetrics<I extends Infra>(infra: I, name: string, options: { processMetrics?: boolean } = {}): I & { metrics: MetricsRegistry } {
+export function withFunctionMetrics<I extends Infra>(
+  infra: I,
+  name: string,
+  options: { processMetrics?: boolean } = {},
+): I & { metrics: MetricsRegistry } {
   // process metrics start event-loop and GC observers; suites build functions by the hundred
-  const metrics = createMetricsRegistry({ function: name, processMetrics: options.processMetrics ?? infra.config.env !== 'test' });
+  const metrics = createMetricsRegistry({
+    function: name,
+    processMetrics: options.processMetrics ?? infra.config.env !== 'test',
+  });
   return { ...infra, queue: withQueueMetrics(infra.queue, metrics), metrics };
 }

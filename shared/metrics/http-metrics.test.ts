@@ -36,9 +36,13 @@ describe('HTTP metrics', () => {
     await app.request('/boom');
     await app.request('/no/such/route/123');
     const text = await registry.metrics();
-    expect(text).toContain('http_requests_total{method="GET",route="/api/v1/things/:id",status_class="2xx",function="gateway"} 2');
+    expect(text).toContain(
+      'http_requests_total{method="GET",route="/api/v1/things/:id",status_class="2xx",function="gateway"} 2',
+    );
     expect(text).toContain('http_request_errors_total{method="GET",route="/boom",status_class="5xx",function="gateway"} 1');
-    expect(text).toContain(`http_requests_total{method="GET",route="${UNMATCHED_ROUTE}",status_class="4xx",function="gateway"} 1`);
+    expect(text).toContain(
+      `http_requests_total{method="GET",route="${UNMATCHED_ROUTE}",status_class="4xx",function="gateway"} 1`,
+    );
     const labels = { method: 'GET', route: '/api/v1/things/:id', status_class: '2xx' };
     expect(await sampleOf(registry, 'http_request_duration_seconds', labels, 'http_request_duration_seconds_count')).toBe(2);
     expect(text).not.toMatch(/things\/1|route="\/metrics"/);
@@ -53,8 +57,12 @@ describe('HTTP metrics', () => {
     await outer.request('/api/v1/email/events', { method: 'POST' });
     await outer.request('/api/v1/things/9');
     const text = await registry.metrics();
-    expect(text).toContain('http_requests_total{method="POST",route="/api/v1/email/events",status_class="2xx",function="gateway"} 1');
-    expect(text).toContain('http_requests_total{method="GET",route="/api/v1/things/:id",status_class="2xx",function="gateway"} 1');
+    expect(text).toContain(
+      'http_requests_total{method="POST",route="/api/v1/email/events",status_class="2xx",function="gateway"} 1',
+    );
+    expect(text).toContain(
+      'http_requests_total{method="GET",route="/api/v1/things/:id",status_class="2xx",function="gateway"} 1',
+    );
   });
 
   it('keeps functions apart: one registry each, the function label on every series', async () => {

@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes, routePath } from 'hono/route';
 import { Counter, Histogram } from 'prom-client';
-import { metricOf, type MetricsRegistry } from './registry.js';
+import { type MetricsRegistry, metricOf } from './registry.js';
 
 /** Route label of requests no route answered (404s of unknown paths), so raw paths never become labels. */
 export const UNMATCHED_ROUTE = 'unmatched';
@@ -26,9 +26,40 @@ function metricSetOf(registry: MetricsRegistry): HttpMetricSet {
   if (!set) {
     const registers = [registry];
     set = {
-      requests: metricOf(registry, 'http_requests_total', () => new Counter({ name: 'http_requests_total', help: 'HTTP requests answered, by method, route pattern and status class', labelNames: LABELS, registers })),
-      errors: metricOf(registry, 'http_request_errors_total', () => new Counter({ name: 'http_request_errors_total', help: 'HTTP answers with status >= 400, by method, route pattern and status class (4xx, 5xx)', labelNames: LABELS, registers })),
-      duration: metricOf(registry, 'http_request_duration_seconds', () => new Histogram({ name: 'http_request_duration_seconds', help: 'HTTP request latency in seconds, by method, route pattern and status class', labelNames: LABELS, buckets: HTTP_LATENCY_BUCKETS, registers })),
+      requests: metricOf(
+        registry,
+        'http_requests_total',
+        () =>
+          new Counter({
+            name: 'http_requests_total',
+            help: 'HTTP requests answered, by method, route pattern and status class',
+            labelNames: LABELS,
+            registers,
+          }),
+      ),
+      errors: metricOf(
+        registry,
+        'http_request_errors_total',
+        () =>
+          new Counter({
+            name: 'http_request_errors_total',
+            help: 'HTTP answers with status >= 400, by method, route pattern and status class (4xx, 5xx)',
+            labelNames: LABELS,
+            registers,
+          }),
+      ),
+      duration: metricOf(
+        registry,
+        'http_request_duration_seconds',
+        () =>
+          new Histogram({
+            name: 'http_request_duration_seconds',
+            help: 'HTTP request latency in seconds, by method, route pattern and status class',
+            labelNames: LABELS,
+            buckets: HTTP_LATENCY_BUCKETS,
+            registers,
+          }),
+      ),
       measured: new WeakSet(),
     };
     sets.set(registry, set);

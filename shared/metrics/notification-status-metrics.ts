@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { Gauge } from 'prom-client';
 import type { Db } from '../db/create-db.js';
-import { metricOf, type MetricsRegistry } from './registry.js';
+import { type MetricsRegistry, metricOf } from './registry.js';
 
 /** Reads the number of notifications per status. */
 export type CountByStatus = () => Promise<Record<string, number>>;
@@ -23,30 +23,38 @@ export function registerNotificationStatusMetrics(registry: MetricsRegistry, opt
   const minInterval = options.minIntervalMs ?? 10_000;
   let cached: { at: number; counts: Record<string, number> } | undefined;
   const seen = new Set<string>();
-  metricOf(registry, 'notifications_by_status', () => new Gauge({
-    name: 'notifications_by_status',
-    help: 'Notifications per status (read from the gateway database on scrape)',
-    labelNames: ['status'] as const,
-    registers: [registry],
-    async collect() {
-      if (!cached || now() - cached.at >= minInterval) {
-        try {
-          cached = { at: now(), counts: await options.countByStatus() };
-        } catch {
-          return; // database down: keep the last values; the readiness probe says why
-        }
-      }
-      for (const status of Object.keys(cached.counts)) seen.add(status);
-      for (const status of seen) this.set({ status }, cached.counts[status] ?? 0);
-    },
-  }));
+  metricOf(
+    registry,
+    'notifications_by_status',
+    () =>
+      new Gauge({
+        name: 'notifications_by_status',
+        help: 'Notifications per status (read from the gateway database on scrape)',
+        labelNames: ['status'] as const,
+        registers: [registry],
+        async collect() {
+          if (!cached || now() - cached.at >= minInterval) {
+            try {
+              cached = { at: now(), counts: await options.countByStatus() };
+            } catch {
+              return; // database down: keep the last values; the readiness probe says why
+            }
+          }
+          for (const status of Object.keys(cached.counts)) seen.add(status);
+          for (const status of seen) this.set({ status }, cached.counts[status] ?? 0);
+        },
+      }),
+  );
 }
 
 /** `select status, count(*) from notifications group by status` on the gateway's database. */
 export function countNotificationsByStatus(db: Db): CountByStatus {
   return async () => {
     const result = await db.execute(sql`select status, count(*)::int as n from notifications group by status`);
-    const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as Array<{ status: string; n: number | string }>;
+    const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as Array<{
+      status: string;
+      n: number | string;
+    }>;
     return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
   };
 }

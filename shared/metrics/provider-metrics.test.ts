@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { registerNotificationStatusMetrics } from './notification-status-metrics.js';
 import { createProviderMetrics } from './provider-metrics.js';
 import { createMetricsRegistry } from './registry.js';
-import { registerNotificationStatusMetrics } from './notification-status-metrics.js';
 import { sampleOf } from './testing.js';
 
 describe('provider and notification metrics', () => {
@@ -17,7 +17,14 @@ describe('provider and notification metrics', () => {
     expect(text).toContain('provider_sends_total{provider="smtp",channel="email",function="email"} 1');
     expect(text).toContain('provider_failures_total{provider="smtp",channel="email",class="transient",function="email"} 1');
     expect(text).toContain('provider_breaker_state{provider="ses",function="email"} 2');
-    expect(await sampleOf(registry, 'provider_rate_limit_wait_seconds', { provider: 'smtp' }, 'provider_rate_limit_wait_seconds_count')).toBe(1);
+    expect(
+      await sampleOf(
+        registry,
+        'provider_rate_limit_wait_seconds',
+        { provider: 'smtp' },
+        'provider_rate_limit_wait_seconds_count',
+      ),
+    ).toBe(1);
   });
 
   it('reads notifications by status on scrape, at most once per interval, keeping statuses that emptied', async () => {
@@ -25,7 +32,11 @@ describe('provider and notification metrics', () => {
     let clock = 0;
     let reads = 0;
     const counts: Array<Record<string, number>> = [{ pending: 3, delivered: 5 }, { delivered: 8 }];
-    registerNotificationStatusMetrics(registry, { countByStatus: async () => counts[reads++]!, now: () => clock, minIntervalMs: 1000 });
+    registerNotificationStatusMetrics(registry, {
+      countByStatus: async () => counts[reads++]!,
+      now: () => clock,
+      minIntervalMs: 1000,
+    });
     expect(await registry.metrics()).toContain('notifications_by_status{status="pending",function="gateway"} 3');
     await registry.metrics();
     expect(reads).toBe(1);

@@ -9,8 +9,10 @@ import { createMetricsRegistry } from './registry.js';
 import { sampleOf as value } from './testing.js';
 
 const logger = createLogger({ level: 'silent', name: 'test' });
-const policies = { email: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 5 }, push: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 } };
-
+const policies = {
+  email: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 5 },
+  push: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
+};
 
 describe('withQueueMetrics', () => {
   it('counts published, consumed, retried and dead-lettered messages per routing key on the memory queue', async () => {
@@ -51,7 +53,13 @@ describe('withQueueMetrics', () => {
     const registry = createMetricsRegistry({ function: 'test', processMetrics: false });
     const inner = createMemoryQueue({ logger });
     const queue = withQueueMetrics(inner, registry);
-    await queue.publish('status', { notification_id: crypto.randomUUID(), status: 'delivered', channel: 'email', timestamp: new Date().toISOString(), attempt: 1 });
+    await queue.publish('status', {
+      notification_id: crypto.randomUUID(),
+      status: 'delivered',
+      channel: 'email',
+      timestamp: new Date().toISOString(),
+      attempt: 1,
+    });
     expect(await registry.metrics()).toMatch(/queue_depth\{key="status",function="test"\} 1/);
     await inner.close();
     await expect(queue.publish('email', emailMessage())).rejects.toThrow();

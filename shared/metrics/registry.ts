@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Registry, type Metric } from 'prom-client';
+import { collectDefaultMetrics, type Metric, Registry } from 'prom-client';
 
 /** A Prometheus registry: one per function, never prom-client's global default. */
 export type MetricsRegistry = Registry;

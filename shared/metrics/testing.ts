@@ -13,6 +13,8 @@ export async function sampleOf(
 ): Promise<number | undefined> {
   const got = await registry.getSingleMetric(metric)?.get();
   return got?.values.find(
-    (v) => ((v as { metricName?: string }).metricName ?? metric) === sample && Object.entries(labels).every(([k, l]) => v.labels[k] === l),
+    (v) =>
+      ((v as { metricName?: string }).metricName ?? metric) === sample &&
+      Object.entries(labels).every(([k, l]) => v.labels[k] === l),
   )?.value;
 }

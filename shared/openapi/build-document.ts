@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { pathParamNames, toOpenApiPath, type OperationAuth, type OperationSpec } from './operation.js';
+import { documentNullAsAbsent } from '../schemas/null-as-absent.js';
+import { type OperationAuth, type OperationSpec, pathParamNames, toOpenApiPath } from './operation.js';
 
 /** A JSON Schema / OpenAPI object, as plain JSON. */
 export type JsonObject = Record<string, unknown>;
@@ -7,8 +8,8 @@ export type JsonObject = Record<string, unknown>;
 /** An OpenAPI 3.1 document (the parts this module writes). */
 export interface OpenApiDocument {
   openapi: '3.1.0';
-  info: { title: string; version: string; description?: string };
-  servers?: Array<{ url: string; description?: string }>;
+  info: { title: string; version: string; description?: string; license: { name: string; identifier: string } };
+  servers: Array<{ url: string; description?: string }>;
   tags: Array<{ name: string; description?: string }>;
   paths: Record<string, Record<string, JsonObject>>;
   components: {
@@ -22,6 +23,7 @@ export interface BuildDocumentOptions {
   title: string;
   version: string;
   description?: string;
+  /** Default: `/`, the host that serves the document. */
   servers?: Array<{ url: string; description?: string }>;
   /** Descriptions of tags used by the operations. */
   tags?: Record<string, string>;
@@ -30,7 +32,10 @@ export interface BuildDocumentOptions {
 
 /** Error statuses every document can name, with their component and description. */
 export const ERROR_RESPONSES: Record<number, { name: string; description: string }> = {
-  400: { name: 'BadRequest', description: 'Malformed JSON or invalid fields (`error: validation_failed` names every failing field in `meta.fields`).' },
+  400: {
+    name: 'BadRequest',
+    description: 'Malformed JSON or invalid fields (`error: validation_failed` names every failing field in `meta.fields`).',
+  },
   401: { name: 'Unauthorized', description: 'Missing, unknown, expired or revoked credential.' },
   403: { name: 'Forbidden', description: 'The credential lacks the scope, or does not own the resource.' },
   404: { name: 'NotFound', description: 'No such resource (or not visible to this credential).' },
@@ -38,12 +43,24 @@ export const ERROR_RESPONSES: Record<number, { name: string; description: string
   413: { name: 'PayloadTooLarge', description: 'The body exceeds the body limit.' },
   415: { name: 'UnsupportedMediaType', description: 'The body is not `application/json`.' },
   422: { name: 'Unprocessable', description: 'Well-formed but not processable (e.g. missing template variables).' },
-  429: { name: 'RateLimited', description: 'Rate limited: retry after `Retry-After` seconds (`RateLimit-*` headers tell the budget).' },
+  429: {
+    name: 'RateLimited',
+    description: 'Rate limited: retry after `Retry-After` seconds (`RateLimit-*` headers tell the budget).',
+  },
   500: { name: 'InternalError', description: 'Unexpected error; the body carries only the correlation id.' },
-  503: { name: 'ServiceUnavailable', description: 'A dependency (database, queue, another function) is down: retry after `Retry-After`.' },
+  503: {
+    name: 'ServiceUnavailable',
+    description: 'A dependency (database, queue, another function) is down: retry after `Retry-After`.',
+  },
 };
 
 const SECURITY_SCHEME = 'bearer';
+
+/** The project's licence (`LICENSE`), shown by every document. */
+const LICENSE = { name: 'Apache-2.0', identifier: 'Apache-2.0' };
+
+/** Relative to where the document is served: the function (or the gateway) that serves it. */
+const DEFAULT_SERVER = { url: '/', description: 'The host that serves this document' };
 
 const AUTH_TEXT: Record<OperationAuth, string> = {
   none: 'Public: no credential.',
@@ -52,6 +69,8 @@ const AUTH_TEXT: Record<OperationAuth, string> = {
   any: 'Needs any valid credential: an API key or a user token (what is shown depends on it).',
   user: 'Needs a user token of the `user_id` in the path, or an API key with scope `admin`.',
   'signed-link': 'No credential: the signature in the query string is the credential.',
+  inbox:
+    "Needs a user token, or an inbox embed token (`POST /api/v1/inbox/tokens`): the request reads and marks that user's inbox only.",
 };
 
 const BASE_SCHEMAS: Record<string, JsonObject> = {
@@ -66,6 +85,16 @@ const BASE_SCHEMAS: Record<string, JsonObject> = {
       total_pages: { type: 'integer', minimum: 1 },
       has_next: { type: 'boolean' },
       has_previous: { type: 'boolean' },
+    },
+  },
+  CursorMeta: {
+    type: 'object',
+    description: 'Cursor pagination of a list answer: pass `next_cursor` as `?cursor=` for the next page.',
+    required: ['limit', 'next_cursor', 'has_next'],
+    properties: {
+      limit: { type: 'integer', minimum: 1 },
+      next_cursor: { type: ['string', 'null'] },
+      has_next: { type: 'boolean' },
     },
   },
   FieldIssue: {
@@ -93,9 +122,71 @@ const BASE_SCHEMAS: Record<string, JsonObject> = {
   },
 };
 
+/**
+ * A record keyed by an enumeration (`z.record(z.enum(CHANNELS), ...)`)
+ * comes out as `propertyNames` + `additionalProperties` + `required`: its
+ * keys are spelled out as `properties`, so every required name is defined.
+ */
+function spellOutEnumKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(spellOutEnumKeys);
+  if (value === null || typeof value !== 'object') return value;
+  const node = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, spellOutEnumKeys(v)])) as JsonObject;
+  const keys = (node.propertyNames as JsonObject | undefined)?.enum;
+  const each = node.additionalProperties;
+  if (Array.isArray(keys) && each && typeof each === 'object' && !node.properties) {
+    const { propertyNames: _names, additionalProperties: _each, ...rest } = node;
+    return { ...rest, properties: Object.fromEntries(keys.map((key) => [String(key), each])), additionalProperties: false };
+  }
+  return node;
+}
+
+/** A query or path example as the parameter's schema types it (`'2'` for an integer is `2`). */
+function typedExample(example: string, schema: JsonObject): unknown {
+  const type = schema.type;
+  if ((type === 'integer' || type === 'number') && example.trim() !== '' && Number.isFinite(Number(example))) {
+    return Number(example);
+  }
+  if (type === 'boolean' && (example === 'true' || example === 'false')) return example === 'true';
+  return example;
+}
+
+/** Only the components a document refers to (directly or through other components). */
+function usedComponents(paths: OpenApiDocument['paths'], components: OpenApiDocument['components']) {
+  const used = new Set<string>();
+  const visit = (value: unknown) => {
+    if (Array.isArray(value)) return value.forEach(visit);
+    if (value === null || typeof value !== 'object') return;
+    for (const [key, child] of Object.entries(value)) {
+      if (key === '$ref' && typeof child === 'string' && child.startsWith('#/components/') && !used.has(child)) {
+        used.add(child);
+        const [, , kind, name] = child.split('/');
+        visit((components as Record<string, Record<string, unknown>>)[kind!]?.[name!]);
+      } else visit(child);
+    }
+  };
+  visit(paths);
+  const keep = (kind: 'schemas' | 'responses', all: Record<string, JsonObject>) =>
+    Object.fromEntries(Object.entries(all).filter(([name]) => used.has(`#/components/${kind}/${name}`)));
+  const secured = Object.values(paths).some((item) =>
+    Object.values(item).some((op) => ((op.security as unknown[] | undefined) ?? []).length > 0),
+  );
+  return {
+    schemas: keep('schemas', components.schemas),
+    responses: keep('responses', components.responses),
+    securitySchemes: secured ? components.securitySchemes : {},
+  };
+}
+
 /** One zod schema as a JSON Schema (2020-12, the dialect of OpenAPI 3.1), its `$defs` hoisted into `defs`. */
-export function toJsonSchema(schema: z.ZodType, io: 'input' | 'output', defs: Record<string, JsonObject>, prefix: string): JsonObject {
-  const converted = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as JsonObject;
+export function toJsonSchema(
+  schema: z.ZodType,
+  io: 'input' | 'output',
+  defs: Record<string, JsonObject>,
+  prefix: string,
+): JsonObject {
+  const converted = spellOutEnumKeys(
+    z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as JsonObject,
+  ) as JsonObject;
   const { $schema: _dialect, $defs, ...rest } = converted;
   if (!$defs) return rest;
   const renamed = new Map<string, string>();
@@ -104,7 +195,14 @@ export function toJsonSchema(schema: z.ZodType, io: 'input' | 'output', defs: Re
     if (Array.isArray(value)) return value.map(rewrite);
     if (value === null || typeof value !== 'object') return value;
     return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, k === '$ref' && typeof v === 'string' ? (v === '#' ? `#/components/schemas/${prefix}` : (renamed.get(v) ?? v)) : rewrite(v)]),
+      Object.entries(value).map(([k, v]) => [
+        k,
+        k === '$ref' && typeof v === 'string'
+          ? v === '#'
+            ? `#/components/schemas/${prefix}`
+            : (renamed.get(v) ?? v)
+          : rewrite(v),
+      ]),
     );
   };
   for (const [name, def] of Object.entries($defs as JsonObject)) defs[`${prefix}_${name}`] = rewrite(def) as JsonObject;
@@ -131,19 +229,19 @@ function parameters(
     in: location,
     required: location === 'path' || required.has(name),
     schema: properties[name] ?? { type: 'string' },
-    ...(examples?.[name] !== undefined && { example: examples[name] }),
+    ...(examples?.[name] !== undefined && { example: typedExample(examples[name], properties[name] ?? {}) }),
   }));
 }
 
-function successEnvelope(data: JsonObject | undefined, list: boolean): JsonObject {
+function successEnvelope(data: JsonObject | undefined, meta: 'PageMeta' | 'CursorMeta' | undefined): JsonObject {
   return {
     type: 'object',
-    required: ['success', 'data', 'message', ...(list ? ['meta'] : [])],
+    required: ['success', 'data', 'message', ...(meta ? ['meta'] : [])],
     properties: {
       success: { const: true },
       data: data ?? {},
       message: { type: 'string' },
-      ...(list && { meta: { $ref: '#/components/schemas/PageMeta' } }),
+      ...(meta && { meta: { $ref: `#/components/schemas/${meta}` } }),
     },
   };
 }
@@ -168,7 +266,9 @@ function operationObject(op: OperationSpec, defs: Record<string, JsonObject>): J
   const responses: Record<string, JsonObject> = {};
   for (const [status, answer] of Object.entries(op.responses)) {
     const data = answer.data ? toJsonSchema(answer.data, 'output', defs, `${prefix}_${status}`) : undefined;
-    const schema = answer.body ? toJsonSchema(answer.body, 'output', defs, `${prefix}_${status}`) : successEnvelope(data, answer.list ?? false);
+    const schema = answer.body
+      ? toJsonSchema(answer.body, 'output', defs, `${prefix}_${status}`)
+      : successEnvelope(data, answer.cursor ? 'CursorMeta' : answer.list ? 'PageMeta' : undefined);
     responses[status] = { description: answer.description, content: { 'application/json': { schema } } };
   }
   for (const status of errorStatusesOf(op)) {
@@ -191,7 +291,7 @@ function operationObject(op: OperationSpec, defs: Record<string, JsonObject>): J
         required: true,
         content: {
           [contentType]: {
-            schema: toJsonSchema(op.request.body, 'input', defs, `${prefix}_body`),
+            schema: documentNullAsAbsent(toJsonSchema(op.request.body, 'input', defs, `${prefix}_body`)),
             ...(op.examples?.body !== undefined && { example: op.examples.body }),
           },
         },
@@ -222,11 +322,16 @@ export function buildOpenApiDocument(options: BuildDocumentOptions): OpenApiDocu
   const tagNames = [...new Set(options.operations.flatMap((op) => op.tags))];
   return {
     openapi: '3.1.0',
-    info: { title: options.title, version: options.version, ...(options.description && { description: options.description }) },
-    ...(options.servers && { servers: options.servers }),
+    info: {
+      title: options.title,
+      version: options.version,
+      ...(options.description && { description: options.description }),
+      license: LICENSE,
+    },
+    servers: options.servers ?? [DEFAULT_SERVER],
     tags: tagNames.map((name) => ({ name, ...(options.tags?.[name] && { description: options.tags[name] }) })),
     paths,
-    components: {
+    components: usedComponents(paths, {
       schemas: { ...BASE_SCHEMAS, ...defs },
       responses: Object.fromEntries(
         Object.values(ERROR_RESPONSES).map(({ name, description }) => [
@@ -241,6 +346,6 @@ export function buildOpenApiDocument(options: BuildDocumentOptions): OpenApiDocu
           description: 'An API key (`Authorization: Bearer <key>`) or a user token from `POST /api/v1/auth/login`.',
         },
       },
-    },
+    }),
   };
 }

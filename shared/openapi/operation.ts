@@ -10,9 +10,10 @@ export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
  * - `admin`: an API key with scope `admin`;
  * - `any`: any valid credential (API key or user token);
  * - `user`: a user token for the `:user_id` in the path, or an admin key;
- * - `signed-link`: no credential, a signature in the query string.
+ * - `signed-link`: no credential, a signature in the query string;
+ * - `inbox`: a user token or an inbox embed token (the request acts as that user).
  */
-export type OperationAuth = 'none' | 'send' | 'admin' | 'any' | 'user' | 'signed-link';
+export type OperationAuth = 'none' | 'send' | 'admin' | 'any' | 'user' | 'signed-link' | 'inbox';
 
 /** A documented success answer: the `data` of the envelope (a list adds the pagination `meta`). */
 export interface SuccessResponse {
@@ -21,6 +22,8 @@ export interface SuccessResponse {
   data?: z.ZodType;
   /** `data` is a page of a list: the envelope carries the pagination `meta`. */
   list?: boolean;
+  /** `data` is a page of a cursor-paginated list: the envelope carries the cursor `meta`. */
+  cursor?: boolean;
   /** The body is not the envelope: this schema is the whole body (e.g. the 207 of a batch). */
   body?: z.ZodType;
 }

@@ -7,8 +7,12 @@ import { emailMessage } from './testing/fixtures.js';
 const logger = createLogger({ level: 'silent', name: 'test' });
 
 describe('createQueue', () => {
-  it('builds the embedded memory queue by default', async () => {
-    const queue = await createQueue(loadConfig({}), logger);
+  it('takes the postgres driver by default, which needs the database', async () => {
+    await expect(createQueue(loadConfig({}), logger)).rejects.toThrow(/QUEUE_DRIVER=postgres needs the database/);
+  });
+
+  it('builds the memory queue', async () => {
+    const queue = await createQueue(loadConfig({ QUEUE_DRIVER: 'memory' }), logger);
     const got: string[] = [];
     await queue.consume('email', async (m) => (got.push(m.notification_id), { type: 'done' }));
     const sent = emailMessage();

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logging/logger.js';
+import { MAX_PRIORITY, type RetryPolicy, ROUTING_KEYS, type RoutingKey, retryPolicies } from '../messages.js';
 import { messageTraceHeaders } from '../tracing/message-trace.js';
-import { MAX_PRIORITY, ROUTING_KEYS, retryPolicies, type RetryPolicy, type RoutingKey } from '../messages.js';
 import { createIdleWaiter, createKeyCounters } from './key-counters.js';
 import type { Consumer, DeadLetter, Handler, PublishOptions, Queue } from './queue.js';
-import { settle, type Settlement } from './settle.js';
+import { type Settlement, settle } from './settle.js';
 import { parseBody, priorityOf, userHeaders } from './wire.js';
 
 export interface MemoryQueueOptions {
@@ -77,14 +77,13 @@ interface MemoryConsumer {
 }
 
 /**
- * In-process {@link Queue}: the embedded driver of `npm start` (every function
- * in one process) and of fast unit tests. Same semantics as the brokers:
+ * In-process {@link Queue} for fast unit tests (`QUEUE_DRIVER=memory`). Same semantics as the brokers:
  * priorities, retry delays with the policy's backoff, attempt counting, dead
  * letters with reasons, redrive.
  *
  * It is NOT durable: messages live in this process's memory, and retry delays
  * are timers, so a crash or restart loses whatever was queued or waiting.
- * Use RabbitMQ or SQS wherever losing a message matters.
+ * Use Postgres, RabbitMQ or SQS wherever losing a message matters.
  */
 export function createMemoryQueue(options: MemoryQueueOptions): Queue {
   const policies = retryPolicies(options.policies);
@@ -193,15 +192,19 @@ export function createMemoryQueue(options: MemoryQueueOptions): Queue {
         run(message) {
           active++;
           counters.taken(key);
-          void settle(key, message.body, { id: message.id, attempt: message.attempt, headers: message.headers }, handler, deps).then(
-            (settlement) => {
-              apply(message, settlement);
-              active--;
-              counters.settled(key);
-              idle.notify();
-              schedulePump(key);
-            },
-          );
+          void settle(
+            key,
+            message.body,
+            { id: message.id, attempt: message.attempt, headers: message.headers },
+            handler,
+            deps,
+          ).then((settlement) => {
+            apply(message, settlement);
+            active--;
+            counters.settled(key);
+            idle.notify();
+            schedulePump(key);
+          });
         },
       };
       consumers[key].push(entry);
@@ -230,7 +233,8 @@ export function createMemoryQueue(options: MemoryQueueOptions): Queue {
       async redrive(id) {
         const index = id === 'all' ? 0 : dead.findIndex((d) => d.id === id);
         const picked = index < 0 ? [] : dead.splice(index, id === 'all' ? dead.length : 1);
-        for (const d of picked) enqueue({ id: d.id, key: d.key, body: d.body, headers: d.headers, priority: d.priority, attempt: 1 });
+        for (const d of picked)
+          enqueue({ id: d.id, key: d.key, body: d.body, headers: d.headers, priority: d.priority, attempt: 1 });
         return picked.length;
       },
       async purge() {

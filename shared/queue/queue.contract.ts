@@ -4,7 +4,7 @@ import { currentLogContext } from '../logging/context.js';
 import type { MessageOf, RetryPolicy, RoutingKey } from '../messages.js';
 import type { Delivery, Outcome, Queue } from './queue.js';
 import { emailMessage, pushMessage } from './testing/fixtures.js';
-import { killHard, spawnStuckConsumer, type StuckConsumerSpec } from './testing/spawn-stuck-consumer.js';
+import { killHard, type StuckConsumerSpec, spawnCrashingConsumer, spawnStuckConsumer } from './testing/spawn-stuck-consumer.js';
 
 export type PolicyOverrides = Partial<Record<RoutingKey, Partial<RetryPolicy>>>;
 
@@ -18,11 +18,15 @@ export interface QueueHarness {
   priority: boolean;
   /** Whether messages outlive a consumer process (the killed-consumer case applies only then). */
   durable: boolean;
+  /**
+   * Deliveries after which a message whose consumer process dies on it every
+   * time is dead-lettered (the adapter built with that limit); the poison case
+   * applies only when given.
+   */
+  deliveryLimit?: number;
   /** How long a retry/redelivery may take to show up. */
   timeoutMs?: number;
 }
-
-const never = () => new Promise<Outcome>(() => {});
 
 /** The behaviour every {@link Queue} adapter must show. Called by each adapter's test file. */
 export function queueContract(name: string, harness: QueueHarness): void {
@@ -107,7 +111,10 @@ export function queueContract(name: string, harness: QueueHarness): void {
       const release: Array<() => void> = [];
       let running = 0;
       let most = 0;
-      await queue.publishMany('push', Array.from({ length: 6 }, () => pushMessage()));
+      await queue.publishMany(
+        'push',
+        Array.from({ length: 6 }, () => pushMessage()),
+      );
       await queue.consume(
         'push',
         () =>
@@ -229,7 +236,10 @@ export function queueContract(name: string, harness: QueueHarness): void {
 
     it('reports depth of messages nobody consumes yet', async () => {
       const { queue } = await make();
-      await queue.publishMany('status', [1, 2, 3].map(() => statusMessage()));
+      await queue.publishMany(
+        'status',
+        [1, 2, 3].map(() => statusMessage()),
+      );
       await vi.waitFor(async () => expect((await queue.stats()).keys.status.depth).toBe(3), wait);
       const stats = await queue.stats();
       expect(stats.keys.email).toEqual({ depth: 0, inFlight: 0, deadLettered: 0 });
@@ -250,33 +260,57 @@ export function queueContract(name: string, harness: QueueHarness): void {
     });
 
     // cases an adapter cannot have are not registered at all, rather than reported as skipped
-    if (harness.priority) it('delivers higher priority first', async () => {
-      const { queue } = await make();
-      const low = Array.from({ length: 5 }, () => emailMessage({ priority: 1 }));
-      const high = emailMessage({ priority: 9 });
-      await queue.publishMany('email', low);
-      await queue.publish('email', high);
-      const order: string[] = [];
-      await queue.consume('email', async (m) => (order.push(m.notification_id), { type: 'done' }), { concurrency: 1 });
+    if (harness.priority)
+      it('delivers higher priority first', async () => {
+        const { queue } = await make();
+        const low = Array.from({ length: 5 }, () => emailMessage({ priority: 1 }));
+        const high = emailMessage({ priority: 9 });
+        await queue.publishMany('email', low);
+        await queue.publish('email', high);
+        const order: string[] = [];
+        await queue.consume('email', async (m) => (order.push(m.notification_id), { type: 'done' }), { concurrency: 1 });
 
-      await vi.waitFor(() => expect(order).toHaveLength(6), wait);
-      expect(order[0]).toBe(high.notification_id);
-    });
+        await vi.waitFor(() => expect(order).toHaveLength(6), wait);
+        expect(order[0]).toBe(high.notification_id);
+      });
 
-    if (harness.durable) it('loses nothing when a consumer is killed mid-batch: its unacked messages come back', async () => {
-      const { queue, stuckConsumer } = await make();
-      if (!stuckConsumer) throw new Error('a durable adapter must give the stuck-consumer spec');
-      const sent = Array.from({ length: 5 }, () => pushMessage());
-      await queue.publishMany('push', sent);
+    if (harness.durable)
+      it('loses nothing when a consumer is killed mid-batch: its unacked messages come back', async () => {
+        const { queue, stuckConsumer } = await make();
+        if (!stuckConsumer) throw new Error('a durable adapter must give the stuck-consumer spec');
+        const sent = Array.from({ length: 5 }, () => pushMessage());
+        await queue.publishMany('push', sent);
 
-      const child = await spawnStuckConsumer(stuckConsumer, 'push', sent.length);
-      await killHard(child);
+        const child = await spawnStuckConsumer(stuckConsumer, 'push', sent.length);
+        await killHard(child);
 
-      const got = new Map<string, number>();
-      await queue.consume('push', async (m, d) => (got.set(m.notification_id, d.attempt), { type: 'done' }), { concurrency: 5 });
-      await vi.waitFor(() => expect(got.size).toBe(5), { ...wait, timeout: timeout * 2 });
-      expect([...got.keys()].sort()).toEqual(sent.map((m) => m.notification_id).sort());
-    }, 60_000);
+        const got = new Map<string, number>();
+        await queue.consume('push', async (m, d) => (got.set(m.notification_id, d.attempt), { type: 'done' }), {
+          concurrency: 5,
+        });
+        await vi.waitFor(() => expect(got.size).toBe(5), { ...wait, timeout: timeout * 2 });
+        expect([...got.keys()].sort()).toEqual(sent.map((m) => m.notification_id).sort());
+      }, 60_000);
+
+    const limit = harness.deliveryLimit;
+    if (harness.durable && limit)
+      it(`dead-letters a message that kills its consumer process every time, after ${limit} deliveries`, async () => {
+        const { queue, stuckConsumer } = await make();
+        if (!stuckConsumer) throw new Error('a durable adapter must give the stuck-consumer spec');
+        const poison = pushMessage();
+        await queue.publish('push', poison);
+
+        // each consumer process takes it and dies of SIGKILL before it can settle anything
+        for (let i = 0; i < limit; i++) await spawnCrashingConsumer(stuckConsumer, 'push');
+
+        const handled: string[] = [];
+        await queue.consume('push', async (m) => (handled.push(m.notification_id), { type: 'done' }));
+        await vi.waitFor(async () => expect(await queue.deadLetters.list()).toHaveLength(1), { ...wait, timeout: timeout * 2 });
+        const [dead] = await queue.deadLetters.list();
+        expect(dead!.body).toMatchObject({ notification_id: poison.notification_id });
+        expect(dead!.reason).toMatch(new RegExp(`delivered ${limit} times`));
+        expect(handled).toEqual([]);
+      }, 120_000);
   });
 }
 

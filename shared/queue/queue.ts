@@ -1,3 +1,4 @@
+import type { Db } from '../db/create-db.js';
 import { AppError } from '../errors.js';
 import type { MessageInput, MessageOf, RoutingKey } from '../messages.js';
 
@@ -96,9 +97,21 @@ export interface DeadLetterTools {
 }
 
 /**
+ * A queue whose messages live in a SQL database: publish as part of a
+ * transaction of the caller's on that same database, so the publish commits
+ * (or rolls back) with the caller's own writes.
+ */
+export interface TransactionalPublisher {
+  /** The database the messages live in; only a transaction on it (or `db` itself) may be passed. */
+  readonly db: Db;
+  publishMany<K extends RoutingKey>(tx: Db, key: K, messages: Array<MessageInput<K>>, options?: PublishOptions): Promise<void>;
+}
+
+/**
  * Port: durable, at-least-once delivery of the catalog's messages
  * (`shared/messages.ts`). Adapters: RabbitMQ (`createRabbitQueue`), SQS
- * (`createSqsQueue`) and memory (`createMemoryQueue`); pick one with
+ * (`createSqsQueue`), Postgres (`createPostgresQueue`) and memory
+ * (`createMemoryQueue`); pick one with
  * `createQueue(config, logger)`. Every adapter passes `queue.contract.ts`.
  *
  * Handlers must be idempotent: a message can arrive twice (a consumer that
@@ -118,6 +131,8 @@ export interface Queue {
   consume<K extends RoutingKey>(key: K, handler: Handler<K>, options?: ConsumeOptions): Promise<Consumer>;
   stats(): Promise<QueueStats>;
   readonly deadLetters: DeadLetterTools;
+  /** Present on a queue kept in a SQL database (the Postgres driver). */
+  readonly transactional?: TransactionalPublisher;
   /** Throws when the broker is unreachable (readiness checks). */
   ping(): Promise<void>;
   /** Stop every consumer (waiting for running handlers) and release the connection. */

@@ -15,7 +15,12 @@ describe('decide', () => {
   });
 
   it('retries with the policy delay until the last attempt, then dead-letters with the reason', () => {
-    expect(decide({ type: 'retry', reason: 'busy' }, 1, policy, 0)).toEqual({ action: 'retry', delayMs: 100, nextAttempt: 2, reason: 'busy' });
+    expect(decide({ type: 'retry', reason: 'busy' }, 1, policy, 0)).toEqual({
+      action: 'retry',
+      delayMs: 100,
+      nextAttempt: 2,
+      reason: 'busy',
+    });
     expect(decide({ type: 'retry', reason: 'busy' }, 2, policy, 0)).toMatchObject({ delayMs: 200, nextAttempt: 3 });
     expect(decide({ type: 'retry', reason: 'busy' }, 3, policy, 0)).toEqual({
       action: 'dead_letter',

@@ -1,8 +1,8 @@
-import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
+import { type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { AppError } from '../errors.js';
 import { withLogContext } from '../logging/context.js';
 import type { Logger } from '../logging/logger.js';
-import { MESSAGES, nextDelayMs, type MessageOf, type RetryPolicy, type RoutingKey } from '../messages.js';
+import { MESSAGES, type MessageOf, nextDelayMs, type RetryPolicy, type RoutingKey } from '../messages.js';
 import { deliveryTraceContext } from '../tracing/message-trace.js';
 import { withSpan } from '../tracing/with-span.js';
 import type { Delivery, Handler, Outcome } from './queue.js';
@@ -26,6 +26,16 @@ export interface SettleDeps {
   random?: () => number;
 }
 
+/** The one wording of "retried until the policy's last attempt, then given up", wherever it is reported. */
+export function gaveUp(attempts: number, reason: string): string {
+  return `gave up after ${attempts} attempts: ${reason}`;
+}
+
+/** The one wording of "taken `limit` times and never settled" (a poison message), in every adapter. */
+export function poisonReason(limit: number): string {
+  return `delivered ${limit} times without a settlement: its consumer stopped or crashed on it each time`;
+}
+
 /** A thrown error as an outcome: retry when it says a retry can help, else dead letter. */
 export function outcomeOfError(error: unknown): Outcome {
   const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -41,10 +51,15 @@ export function decide(outcome: Outcome, attempt: number, policy: RetryPolicy, r
       return { action: 'dead_letter', reason: outcome.reason };
     case 'retry': {
       if (attempt >= policy.maxAttempts) {
-        return { action: 'dead_letter', reason: `gave up after ${attempt} attempts: ${outcome.reason}` };
+        return { action: 'dead_letter', reason: gaveUp(attempt, outcome.reason) };
       }
       const delayMs = outcome.delayMs ?? nextDelayMs(policy, attempt, random);
-      return { action: 'retry', delayMs: Math.min(Math.max(0, delayMs), policy.maxDelayMs), nextAttempt: attempt + 1, reason: outcome.reason };
+      return {
+        action: 'retry',
+        delayMs: Math.min(Math.max(0, delayMs), policy.maxDelayMs),
+        nextAttempt: attempt + 1,
+        reason: outcome.reason,
+      };
     }
   }
 }
@@ -77,9 +92,21 @@ function logFacts(body: unknown): { correlation_id?: string; notification_id?: s
 }
 
 const CONSUMER_SPAN = { kind: SpanKind.CONSUMER };
-const CONSUMER_SPAN_NAME: Record<RoutingKey, string> = { email: 'process email', push: 'process push', status: 'process status' };
+const CONSUMER_SPAN_NAME: Record<RoutingKey, string> = {
+  email: 'process email',
+  push: 'process push',
+  in_app: 'process in_app',
+  status: 'process status',
+  webhook: 'process webhook',
+};
 
-function describeSpan<K extends RoutingKey>(span: Span, key: K, message: MessageOf<K>, delivery: Delivery, settlement: Settlement): void {
+function describeSpan<K extends RoutingKey>(
+  span: Span,
+  key: K,
+  message: MessageOf<K>,
+  delivery: Delivery,
+  settlement: Settlement,
+): void {
   span.setAttributes({
     'messaging.operation.type': 'process',
     'messaging.destination.name': key,
@@ -108,7 +135,10 @@ export async function settle<K extends RoutingKey>(
 ): Promise<Settlement> {
   const parsed = parseMessage(key, body);
   if (!parsed.ok) {
-    deps.logger.error({ routing_key: key, message_id: delivery.id, reason: parsed.reason }, 'queue message dead-lettered: invalid');
+    deps.logger.error(
+      { routing_key: key, message_id: delivery.id, reason: parsed.reason },
+      'queue message dead-lettered: invalid',
+    );
     return { action: 'dead_letter', reason: parsed.reason };
   }
   const message = parsed.message;
@@ -126,7 +156,13 @@ export async function settle<K extends RoutingKey>(
       const settlement = decide(outcome, delivery.attempt, deps.policy, (deps.random ?? Math.random)());
       if (settlement.action === 'retry') {
         deps.logger.warn(
-          { routing_key: key, message_id: delivery.id, attempt: delivery.attempt, delay_ms: settlement.delayMs, reason: settlement.reason },
+          {
+            routing_key: key,
+            message_id: delivery.id,
+            attempt: delivery.attempt,
+            delay_ms: settlement.delayMs,
+            reason: settlement.reason,
+          },
           'queue message will be retried',
         );
       } else if (settlement.action === 'dead_letter') {

@@ -6,7 +6,7 @@ import { createDb, dbOptionsFrom } from '../db/create-db.js';
 import { createLogger } from '../logging/logger.js';
 import { createQueue } from '../queue/create-queue.js';
 import { setupTracing } from '../tracing/setup-tracing.js';
-import { resolveJwtSecret } from './dev-secrets.js';
+import { resolveInternalSecret, resolveJwtSecret } from './dev-secrets.js';
 import type { Infra } from './function-module.js';
 
 function createCache(config: Config): Cache {
@@ -15,7 +15,7 @@ function createCache(config: Config): Cache {
 
 /**
  * Build the adapters the config names: Postgres or PGlite, Redis or memory,
- * RabbitMQ, SQS or memory; and tracing (trace context always, spans exported
+ * Postgres (in that database), RabbitMQ, SQS or memory; and tracing (trace context always, spans exported
  * when `OTEL_TRACES_EXPORTER` says where).
  */
 export async function createInfra(
@@ -24,12 +24,13 @@ export async function createInfra(
 ): Promise<Infra & { close(): Promise<void>; flushTraces(): Promise<void> }> {
   const tracing = setupTracing({ config: config.tracing, serviceName: name === 'dev' ? 'notification-platform' : name });
   const logger = createLogger({ level: config.logLevel, name });
-  if (tracing.exporting) logger.info({ exporter: config.tracing.exporter, url: config.tracing.otlpTracesUrl }, 'exporting traces');
+  if (tracing.exporting)
+    logger.info({ exporter: config.tracing.exporter, url: config.tracing.otlpTracesUrl }, 'exporting traces');
   let database: Awaited<ReturnType<typeof createDb>> | undefined;
   let queue: Awaited<ReturnType<typeof createQueue>>;
   try {
     database = await createDb(dbOptionsFrom(config));
-    queue = await createQueue(config, logger);
+    queue = await createQueue(config, logger, database);
   } catch (err) {
     // nothing half-built stays open: a failed start can be retried in the same process (Lambda does)
     await database?.close().catch(() => {});
@@ -44,6 +45,7 @@ export async function createInfra(
     cache,
     queue,
     jwtSecret: resolveJwtSecret(config),
+    internalSecret: resolveInternalSecret(config),
     flushTraces: () => tracing.flush(),
     close: async () => {
       await queue.close();

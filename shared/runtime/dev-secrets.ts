@@ -3,23 +3,39 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config.js';
 
+type DevSecretName = 'jwt_secret' | 'internal_secret';
+
 /**
- * The token signing secret. Production requires JWT_SECRET (config refuses
- * to start without it); in development one is generated once and kept in
- * DATA_DIR so tokens survive restarts and separate processes agree.
+ * A secret the config may leave unset outside production (config refuses to
+ * start production without it). In development one is generated once and
+ * kept in DATA_DIR (`dev-secrets.json`, mode 0600), so tokens survive
+ * restarts and separate processes on one data directory agree; in tests a
+ * fresh one per process.
  */
-export function resolveJwtSecret(config: Config): string {
-  if (config.auth.jwtSecret) return config.auth.jwtSecret;
+function resolveDevSecret(config: Config, name: DevSecretName, configured: string | undefined): string {
+  if (configured) return configured;
   if (config.env === 'test') return randomBytes(32).toString('base64url');
   const file = join(config.dataDir, 'dev-secrets.json');
+  let saved: Partial<Record<DevSecretName, string>> = {};
   try {
-    const saved = JSON.parse(readFileSync(file, 'utf8')) as { jwt_secret?: string };
-    if (saved.jwt_secret) return saved.jwt_secret;
+    saved = JSON.parse(readFileSync(file, 'utf8')) as Partial<Record<DevSecretName, string>>;
   } catch {
     // first start: no file yet
   }
+  const existing = saved[name];
+  if (existing) return existing;
   const secret = randomBytes(32).toString('base64url');
   mkdirSync(config.dataDir, { recursive: true });
-  writeFileSync(file, JSON.stringify({ jwt_secret: secret }), { mode: 0o600 });
+  writeFileSync(file, JSON.stringify({ ...saved, [name]: secret }), { mode: 0o600 });
   return secret;
+}
+
+/** The token signing secret: JWT_SECRET, or the development one. */
+export function resolveJwtSecret(config: Config): string {
+  return resolveDevSecret(config, 'jwt_secret', config.auth.jwtSecret);
+}
+
+/** The secret of the service credentials between functions: INTERNAL_SECRET, or the development one. */
+export function resolveInternalSecret(config: Config): string {
+  return resolveDevSecret(config, 'internal_secret', config.auth.internalSecret);
 }

@@ -5,9 +5,9 @@ import type { Config } from '../config.js';
 import type { Database, MigrationSet } from '../db/create-db.js';
 import type { AppEnv } from '../http/app-env.js';
 import type { Logger } from '../logging/logger.js';
-import type { Queue } from '../queue/queue.js';
-
-export type FunctionName = 'gateway' | 'user' | 'template' | 'email' | 'push';
+import type { RoutingKey } from '../messages.js';
+import type { Handler, Queue } from '../queue/queue.js';
+import type { FunctionName } from './function-names.js';
 
 /** Functions another function may call over HTTP. */
 export type PeerName = FunctionName;
@@ -22,9 +22,11 @@ export interface Infra {
   queue: Queue;
   /** Token signing secret: JWT_SECRET, or a dev secret kept in DATA_DIR. */
   jwtSecret: string;
+  /** Service credential secret (`/internal/v1` calls): INTERNAL_SECRET, or a dev secret kept in DATA_DIR. */
+  internalSecret: string;
 }
 
-/** Reaching the other functions (HTTP only; see DESIGN.md). */
+/** Reaching the other functions (HTTP only; see docs/architecture.md). */
 export interface Peers {
   fetcher(name: PeerName): Fetcher;
 }
@@ -35,6 +37,8 @@ export interface RunningFunction {
   start?(): Promise<void>;
   /** Stop background work and release what `create` opened. */
   stop?(): Promise<void>;
+  /** The queue handlers `start()` consumes with, for a runtime that polls on its own (Lambda) and does not run `start()`. */
+  handlers?: { [K in RoutingKey]?: Handler<K> };
   /** Lines the entry point prints once to the terminal (e.g. a generated dev admin key). */
   banner?: string[];
 }
@@ -46,11 +50,11 @@ export interface RunningFunction {
  */
 export interface FunctionModule {
   name: FunctionName;
-  /** Port inside its container (DESIGN.md), the default when it runs alone. */
+  /** Port inside its container (docs/architecture.md), the default when it runs alone. */
   containerPort: number;
   /** Port under `npm start` (8000-8004). */
   devPort: number;
-  /** Tables it owns. */
-  migrations?: MigrationSet;
+  /** Tables it owns (its own set, and shared ones such as the delivery ledger), in the order they apply. */
+  migrations?: MigrationSet[];
   create(infra: Infra, peers: Peers): Promise<RunningFunction>;
 }

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyResult, ApiGatewayRequestContextV2, LambdaContext } from 'hono/aws-lambda';
 import { isRoutingKey, type RoutingKey } from '../messages.js';
-import type { SqsBatchResponse, SqsEvent, SqsRecord } from '../queue/sqs-batch-handler.js';
+import type { SqsBatchResponse, SqsEvent, SqsRecord } from '../queue/sqs/sqs-batch-handler.js';
 import { HEADER } from '../queue/wire.js';
 
 export type { APIGatewayProxyResult, LambdaContext, SqsBatchResponse, SqsEvent, SqsRecord };
@@ -55,11 +55,13 @@ export function classifyLambdaEvent(event: unknown): LambdaEventKind | undefined
   const records = event.Records;
   if (Array.isArray(records)) {
     const sqs = records.every(
-      (r) => isObject(r) && (r.eventSource === 'aws:sqs' || (typeof r.messageId === 'string' && typeof r.receiptHandle === 'string')),
+      (r) =>
+        isObject(r) && (r.eventSource === 'aws:sqs' || (typeof r.messageId === 'string' && typeof r.receiptHandle === 'string')),
     );
     return sqs && records.length > 0 ? 'sqs' : undefined;
   }
-  if (isObject(event.requestContext) && (isObject(event.requestContext.http) || typeof event.httpMethod === 'string')) return 'http';
+  if (isObject(event.requestContext) && (isObject(event.requestContext.http) || typeof event.httpMethod === 'string'))
+    return 'http';
   if (typeof event.httpMethod === 'string') return 'http';
   if (typeof event.source === 'string' && ('detail-type' in event || event.source === 'aws.events')) return 'scheduled';
   return undefined;

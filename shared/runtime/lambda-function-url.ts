@@ -114,7 +114,12 @@ export async function serveFunctionUrl(handler: HttpLambda, port = 0): Promise<F
         for (const [name, value] of Object.entries(req.headers)) {
           if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(',') : value);
         }
-        const event = toHttpApiEvent({ method: req.method ?? 'GET', url: `http://${req.headers.host ?? '127.0.0.1'}${req.url ?? '/'}`, headers, body: await readBody(req) });
+        const event = toHttpApiEvent({
+          method: req.method ?? 'GET',
+          url: `http://${req.headers.host ?? '127.0.0.1'}${req.url ?? '/'}`,
+          headers,
+          body: await readBody(req),
+        });
         const response = fromHttpApiResult(await handler(event));
         const out: Record<string, string | string[]> = {};
         response.headers.forEach((value, name) => {

@@ -1,10 +1,12 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createUrlFetcher } from '../clients/fetcher.js';
-import { loadConfig, type Config, type Env } from '../config.js';
+import { createSigV4Fetcher } from '../clients/sigv4-fetcher.js';
+import { type Config, type Env, loadConfig } from '../config.js';
 import type { RoutingKey } from '../messages.js';
 import type { Handler, Queue } from '../queue/queue.js';
 import { createInfra } from './create-infra.js';
-import type { FunctionModule, FunctionName, Infra, Peers, RunningFunction } from './function-module.js';
+import type { FunctionModule, Infra, Peers, RunningFunction } from './function-module.js';
+import type { FunctionName } from './function-names.js';
 import type { LambdaConsumers, LambdaTarget } from './lambda-handler.js';
 import { createSqsEffectsResolver } from './lambda-sqs.js';
 
@@ -16,8 +18,20 @@ const SERVICE_URL_VARIABLE: Record<FunctionName, string> = {
   push: 'PUSH_SERVICE_URL',
 };
 
-/** The other functions through their URLs (in AWS: function URLs), as in containers. */
+/** Lambda Function URLs: `https://<id>.lambda-url.<region>.on.aws/`. */
+const FUNCTION_URL_HOST = /\.lambda-url\.[a-z0-9-]+\.on\.aws$/;
+
+/**
+ * The other functions through their URLs, as in containers. In AWS they are
+ * Function URLs with IAM auth: each call is SigV4-signed with this
+ * function's role (a URL elsewhere, a test's or an emulator's, is sent as it is).
+ */
 function urlPeers(config: Config, self: FunctionName): Peers {
+  let sigV4: ReturnType<typeof createSigV4Fetcher> | undefined;
+  const sendTo = (url: string) =>
+    FUNCTION_URL_HOST.test(new URL(url).hostname)
+      ? (sigV4 ??= createSigV4Fetcher({ region: config.queue.awsRegion }))
+      : undefined;
   const urls: Record<FunctionName, string | undefined> = {
     gateway: config.services.gatewayUrl,
     user: config.services.userUrl,
@@ -28,8 +42,10 @@ function urlPeers(config: Config, self: FunctionName): Peers {
   return {
     fetcher(name) {
       const url = urls[name];
-      if (!url) throw new Error(`${SERVICE_URL_VARIABLE[name]} must be set to run ${self} as a Lambda function`);
-      return createUrlFetcher(url);
+      // refused at the call, not at the cold start: a route no request reaches needs no URL (the HTTP API
+      // routes the workers' public paths to them in AWS, so the gateway is not told where they are)
+      if (!url) return () => Promise.reject(new Error(`${SERVICE_URL_VARIABLE[name]} must be set for ${self} to call ${name}`));
+      return createUrlFetcher(url, undefined, sendTo(url));
     },
   };
 }
@@ -88,16 +104,22 @@ export async function bootLambdaFunction(module: FunctionModule, options: Lambda
   const config = loadConfig(options.env);
   const infra = await createInfra(config, module.name);
   try {
-    if (options.migrate !== false && module.migrations) await infra.database.migrate(module.migrations);
+    if (options.migrate !== false) for (const set of module.migrations ?? []) await infra.database.migrate(set);
     const consumers: LambdaConsumers = {};
-    const running = await module.create({ ...infra, queue: capturingQueue(infra.queue, consumers) }, urlPeers(config, module.name));
+    const running = await module.create(
+      { ...infra, queue: capturingQueue(infra.queue, consumers) },
+      urlPeers(config, module.name),
+    );
     if (options.captureConsumers !== false) await running.start?.();
     const extra = options.extend?.({ infra, running }) ?? {};
     let sqs: SQSClient | undefined;
     const sqsEffects =
       config.queue.driver === 'sqs'
         ? createSqsEffectsResolver(
-            (sqs = new SQSClient({ region: config.queue.awsRegion, ...(config.queue.sqsEndpoint && { endpoint: config.queue.sqsEndpoint }) })),
+            (sqs = new SQSClient({
+              region: config.queue.awsRegion,
+              ...(config.queue.sqsEndpoint && { endpoint: config.queue.sqsEndpoint }),
+            })),
             infra.logger,
           )
         : undefined;

@@ -4,14 +4,14 @@ import type { AppEnv } from '../http/app-env.js';
 import type { Logger } from '../logging/logger.js';
 import type { RoutingKey } from '../messages.js';
 import type { Handler } from '../queue/queue.js';
-import { createSqsBatchHandler, type SqsBatchResponse, type SqsEvent, type SqsRecord } from '../queue/sqs-batch-handler.js';
+import { createSqsBatchHandler, type SqsBatchResponse, type SqsEvent, type SqsRecord } from '../queue/sqs/sqs-batch-handler.js';
 import {
-  classifyLambdaEvent,
-  routingKeyOfRecord,
   type APIGatewayProxyEventV2,
   type APIGatewayProxyResult,
+  classifyLambdaEvent,
   type LambdaContext,
   type LambdaResult,
+  routingKeyOfRecord,
   type ScheduledEvent,
   type ScheduledResult,
 } from './lambda-events.js';

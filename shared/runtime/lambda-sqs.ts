@@ -1,6 +1,6 @@
 import { GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from '../logging/logger.js';
-import { createSqsBatchEffects, type SqsBatchEffects } from '../queue/sqs-batch-handler.js';
+import { createSqsBatchEffects, type SqsBatchEffects } from '../queue/sqs/sqs-batch-handler.js';
 import { queueNameOfArn } from './lambda-events.js';
 
 /** Finds the {@link SqsBatchEffects} for records of one source queue (by its ARN). */
@@ -33,8 +33,12 @@ export function createSqsEffectsResolver(client: SQSClient, logger: Logger): Sqs
 
   const resolve = async (sourceArn: string): Promise<SqsBatchEffects> => {
     const sourceUrl = await urlOfArn(client, sourceArn);
-    const { Attributes } = await client.send(new GetQueueAttributesCommand({ QueueUrl: sourceUrl, AttributeNames: ['RedrivePolicy'] }));
-    const target = Attributes?.RedrivePolicy ? (JSON.parse(Attributes.RedrivePolicy) as { deadLetterTargetArn?: string }).deadLetterTargetArn : undefined;
+    const { Attributes } = await client.send(
+      new GetQueueAttributesCommand({ QueueUrl: sourceUrl, AttributeNames: ['RedrivePolicy'] }),
+    );
+    const target = Attributes?.RedrivePolicy
+      ? (JSON.parse(Attributes.RedrivePolicy) as { deadLetterTargetArn?: string }).deadLetterTargetArn
+      : undefined;
     if (!target) {
       logger.warn({ queue_arn: sourceArn }, 'source queue has no redrive policy: dead letters are reported as failures');
       const effects = createSqsBatchEffects(client, '');

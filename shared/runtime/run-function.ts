@@ -1,5 +1,5 @@
-import { loadConfig } from '../config.js';
 import { createUrlFetcher } from '../clients/fetcher.js';
+import { loadConfig } from '../config.js';
 import { createInfra } from './create-infra.js';
 import type { FunctionModule, Peers } from './function-module.js';
 import { closeServer, listen } from './serve.js';
@@ -34,22 +34,28 @@ export async function runFunction(module: FunctionModule): Promise<void> {
       return createUrlFetcher(url);
     },
   };
-  if (module.migrations) await infra.database.migrate(module.migrations);
+  for (const set of module.migrations ?? []) await infra.database.migrate(set);
   const running = await module.create(infra, peers);
   await running.start?.();
   const port = config.port ?? module.containerPort;
-  const server = await listen(running.app, port);
-  infra.logger.info({ port }, `${module.name} listening on http://localhost:${port}`);
+  const server = await listen(running.app, port, config.host);
+  const bound = server.address();
+  const address = bound && typeof bound === 'object' ? { host: bound.address, port: bound.port } : { host: config.host, port };
+  infra.logger.info(address, `${module.name} listening on http://${address.host}:${address.port}`);
   // printed, not logged: a banner may hold a secret meant for the operator's eyes only
   for (const line of running.banner ?? []) process.stdout.write(`${line}\n`);
 
+  let stopping = false;
   const shutdown = async (signal: string) => {
+    // a repeated signal while stopping changes nothing (the default action would kill mid-stop)
+    if (stopping) return;
+    stopping = true;
     infra.logger.info({ signal }, 'shutting down');
     await closeServer(server);
     await running.stop?.();
     await infra.close();
     process.exit(0);
   };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
 }

@@ -1,9 +1,12 @@
-import { serve, type ServerType } from '@hono/node-server';
+import { type ServerType, serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { AppEnv } from '../http/app-env.js';
 
-/** Listen on `port` (all interfaces); resolves once listening. */
-export function listen(app: Hono<AppEnv>, port: number, hostname = '0.0.0.0'): Promise<ServerType> {
+/**
+ * Listen on `hostname:port` (HOST: loopback unless told; containers set
+ * 0.0.0.0 inside their network); resolves once listening.
+ */
+export function listen(app: Hono<AppEnv>, port: number, hostname: string): Promise<ServerType> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port, hostname }, () => resolve(server));
     server.once('error', reject);

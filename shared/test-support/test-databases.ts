@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
-import { processEnv, type Env } from '../config.js';
+import { type Env, processEnv } from '../config.js';
 import { createDb, type Database, type MigrationSet } from '../db/create-db.js';
 
 export interface TestDatabase {
   kind: 'pglite' | 'postgres';
-  open(migrations: MigrationSet[]): Promise<Database>;
+  /** A database of its own; `url` is set on Postgres, for other processes to connect to. */
+  open(migrations: MigrationSet[]): Promise<Database & { url?: string }>;
 }
 
 /**
@@ -27,7 +28,7 @@ async function openPglite(migrations: MigrationSet[]): Promise<Database> {
   return database;
 }
 
-async function openPostgres(url: string, migrations: MigrationSet[]): Promise<Database> {
+async function openPostgres(url: string, migrations: MigrationSet[]): Promise<Database & { url: string }> {
   const name = `t_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   const admin = postgres(url, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${name}`);
@@ -38,6 +39,7 @@ async function openPostgres(url: string, migrations: MigrationSet[]): Promise<Da
   for (const set of migrations) await database.migrate(set);
   return {
     ...database,
+    url: dbUrl.toString(),
     close: async () => {
       await database.close();
       const dropper = postgres(url, { max: 1, onnotice: () => {} });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { Cache } from '../cache/cache.js';
 import { createMemoryCache } from '../cache/memory-cache.js';
-import { loadConfig, type Config, type Env } from '../config.js';
+import { type Config, type Env, loadConfig } from '../config.js';
 import type { Database } from '../db/create-db.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { createMemoryQueue } from '../queue/memory-queue.js';
@@ -29,7 +29,8 @@ export function createTestInfra(options: TestInfraOptions): Infra & { logLines: 
       },
     }),
   });
-  const config: Config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'debug', ...options.env });
+  // suites create many users: a cheap scrypt cost, set explicitly (the default is OWASP's); a suite's env may override it
+  const config: Config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'debug', PASSWORD_SCRYPT_N: '4096', ...options.env });
   return {
     config,
     logger,
@@ -38,5 +39,6 @@ export function createTestInfra(options: TestInfraOptions): Infra & { logLines: 
     cache: options.cache ?? createMemoryCache(),
     queue: options.queue ?? createMemoryQueue({ logger }),
     jwtSecret: randomBytes(32).toString('base64url'),
+    internalSecret: randomBytes(32).toString('base64url'),
   };
 }

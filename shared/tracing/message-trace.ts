@@ -1,4 +1,4 @@
-import { context, isSpanContextValid, ROOT_CONTEXT, trace, type Context } from '@opentelemetry/api';
+import { type Context, context, isSpanContextValid, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { contextFromTraceparent, formatTraceparent, TRACEPARENT, TRACESTATE } from './trace-context.js';
 
 /**
@@ -16,7 +16,9 @@ export function messageTraceHeaders(message: object): Record<string, string> | u
   const spanContext = trace.getSpanContext(active);
   if (!spanContext || !isSpanContextValid(spanContext)) return undefined;
   const state = spanContext.traceState?.serialize();
-  return state ? { [TRACEPARENT]: formatTraceparent(spanContext), [TRACESTATE]: state } : { [TRACEPARENT]: formatTraceparent(spanContext) };
+  return state
+    ? { [TRACEPARENT]: formatTraceparent(spanContext), [TRACESTATE]: state }
+    : { [TRACEPARENT]: formatTraceparent(spanContext) };
 }
 
 /**

@@ -28,7 +28,12 @@ async function startCollector(): Promise<{ url: string; received: Received[]; se
       res.writeHead(404).end();
       return;
     }
-    received.push({ path: req.url, contentType: req.headers['content-type'], authorization: req.headers.authorization, body: JSON.parse(text) });
+    received.push({
+      path: req.url,
+      contentType: req.headers['content-type'],
+      authorization: req.headers.authorization,
+      body: JSON.parse(text),
+    });
     res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -63,7 +68,11 @@ describe('tracing with OTEL_TRACES_EXPORTER=otlp', () => {
 
     expect(tracing.exporting).toBe(true);
     expect(collector.received.length).toBeGreaterThan(0);
-    expect(collector.received[0]).toMatchObject({ path: '/v1/traces', contentType: 'application/json', authorization: 'Bearer collector-key' });
+    expect(collector.received[0]).toMatchObject({
+      path: '/v1/traces',
+      contentType: 'application/json',
+      authorization: 'Bearer collector-key',
+    });
     const resourceSpans = collector.received.flatMap((r) => r.body.resourceSpans);
     expect(resourceSpans[0].resource.attributes).toContainEqual({ key: 'service.name', value: { stringValue: 'notify-test' } });
     const spans = resourceSpans.flatMap((r: any) => r.scopeSpans.flatMap((s: any) => s.spans));

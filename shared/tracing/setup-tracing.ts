@@ -9,9 +9,9 @@ import {
   ConsoleSpanExporter,
   ParentBasedSampler,
   SimpleSpanProcessor,
-  TraceIdRatioBasedSampler,
   type SpanExporter,
   type SpanProcessor,
+  TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace-base';
 import type { Config } from '../config.js';
 
@@ -38,7 +38,9 @@ function processorOf(options: TracingOptions): SpanProcessor | undefined {
   if (options.exporter) return new SimpleSpanProcessor(options.exporter);
   switch (options.config.exporter) {
     case 'otlp':
-      return new BatchSpanProcessor(new OTLPTraceExporter({ url: options.config.otlpTracesUrl, headers: options.config.otlpHeaders }));
+      return new BatchSpanProcessor(
+        new OTLPTraceExporter({ url: options.config.otlpTracesUrl, headers: options.config.otlpHeaders }),
+      );
     case 'console':
       return new SimpleSpanProcessor(new ConsoleSpanExporter());
     case 'none':

@@ -42,7 +42,10 @@ describe('trace context helpers (tracing off)', () => {
   });
 
   it('runs the work as is when there is no trace to carry', async () => {
-    const seen = await withSpan('work', {}, ROOT_CONTEXT, async (span) => ({ traceparent: activeTraceparent(), recording: span.isRecording() }));
+    const seen = await withSpan('work', {}, ROOT_CONTEXT, async (span) => ({
+      traceparent: activeTraceparent(),
+      recording: span.isRecording(),
+    }));
 
     expect(seen).toEqual({ traceparent: undefined, recording: false });
   });
@@ -51,12 +54,16 @@ describe('trace context helpers (tracing off)', () => {
     const inCaller = (fn: () => unknown) => context.with(contextFromTraceparent(CALLER, 'vendor=abc')!, fn);
 
     expect(inCaller(() => messageTraceHeaders({ traceparent: OTHER }))).toEqual({ traceparent: OTHER });
-    expect(inCaller(() => messageTraceHeaders({ notification_id: 'n' }))).toEqual({ traceparent: CALLER, tracestate: 'vendor=abc' });
+    expect(inCaller(() => messageTraceHeaders({ notification_id: 'n' }))).toEqual({
+      traceparent: CALLER,
+      tracestate: 'vendor=abc',
+    });
     expect(messageTraceHeaders({ notification_id: 'n' })).toBeUndefined();
   });
 
   it('consumes in the header trace, else the message field, else a root context', () => {
-    const traceOf = (ctx: ReturnType<typeof deliveryTraceContext>) => trace.getSpanContext(ctx) && formatTraceparent(trace.getSpanContext(ctx)!);
+    const traceOf = (ctx: ReturnType<typeof deliveryTraceContext>) =>
+      trace.getSpanContext(ctx) && formatTraceparent(trace.getSpanContext(ctx)!);
 
     expect(traceOf(deliveryTraceContext({ traceparent: CALLER }, { traceparent: OTHER }))).toBe(CALLER);
     expect(traceOf(deliveryTraceContext({ traceparent: 'garbage' }, { traceparent: OTHER }))).toBe(OTHER);
@@ -78,7 +85,12 @@ describe('trace context helpers (tracing off)', () => {
 
     const [outside, inside] = lines.map((l) => JSON.parse(l));
     expect(outside).not.toHaveProperty('trace_id');
-    expect(inside).toMatchObject({ correlation_id: 'c-1', notification_id: 'n-1', trace_id: TRACE_ID, span_id: '00f067aa0ba902b7' });
+    expect(inside).toMatchObject({
+      correlation_id: 'c-1',
+      notification_id: 'n-1',
+      trace_id: TRACE_ID,
+      span_id: '00f067aa0ba902b7',
+    });
   });
 
   it("runs a span's work in its parent, not in whatever trace the caller had active", async () => {

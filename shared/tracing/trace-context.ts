@@ -1,4 +1,12 @@
-import { context, isSpanContextValid, propagation, ROOT_CONTEXT, trace, type Context, type SpanContext } from '@opentelemetry/api';
+import {
+  type Context,
+  context,
+  isSpanContextValid,
+  propagation,
+  ROOT_CONTEXT,
+  type SpanContext,
+  trace,
+} from '@opentelemetry/api';
 
 /** W3C Trace Context header names (lower case, as HTTP/2, AMQP headers and SQS attributes carry them). */
 export const TRACEPARENT = 'traceparent';
@@ -31,7 +39,9 @@ export function activeTraceparent(): string | undefined {
  */
 export function contextFromTraceparent(traceparent: string | undefined, tracestate?: string): Context | undefined {
   if (!traceparent) return undefined;
-  const carrier: Record<string, string> = tracestate ? { [TRACEPARENT]: traceparent, [TRACESTATE]: tracestate } : { [TRACEPARENT]: traceparent };
+  const carrier: Record<string, string> = tracestate
+    ? { [TRACEPARENT]: traceparent, [TRACESTATE]: tracestate }
+    : { [TRACEPARENT]: traceparent };
   const extracted = propagation.extract(ROOT_CONTEXT, carrier);
   const spanContext = trace.getSpanContext(extracted);
   return spanContext && isSpanContextValid(spanContext) ? extracted : undefined;

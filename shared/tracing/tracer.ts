@@ -1,4 +1,4 @@
-import { trace, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import { type Tracer, type TracerProvider, trace } from '@opentelemetry/api';
 
 /** Instrumentation scope of every span the platform starts. */
 export const TRACER_NAME = 'notification-platform';

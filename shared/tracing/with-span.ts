@@ -1,4 +1,12 @@
-import { context, isSpanContextValid, SpanStatusCode, trace, type Context, type Span, type SpanOptions } from '@opentelemetry/api';
+import {
+  type Context,
+  context,
+  isSpanContextValid,
+  type Span,
+  type SpanOptions,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
 import { platformTracer } from './tracer.js';
 
 /**
@@ -10,7 +18,12 @@ import { platformTracer } from './tracer.js';
  * itself (never in whatever context the caller had active) with no span to
  * end. Callers set attributes only when `span.isRecording()`.
  */
-export async function withSpan<T>(name: string, options: SpanOptions, parent: Context, fn: (span: Span) => Promise<T>): Promise<T> {
+export async function withSpan<T>(
+  name: string,
+  options: SpanOptions,
+  parent: Context,
+  fn: (span: Span) => Promise<T>,
+): Promise<T> {
   const span = platformTracer().startSpan(name, options, parent);
   if (!span.isRecording() && !isSpanContextValid(span.spanContext())) {
     return parent === context.active() ? fn(span) : context.with(parent, fn, undefined, span);

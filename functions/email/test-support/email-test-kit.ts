@@ -1,15 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { createMemoryCache } from '../../../shared/cache/memory-cache.js';
 import type { Cache } from '../../../shared/cache/cache.js';
+import { createMemoryCache } from '../../../shared/cache/memory-cache.js';
 import type { Rendered, TemplateClient } from '../../../shared/clients/template-client.js';
+import type { DeliveryLedger } from '../../../shared/delivery/delivery-ledger.js';
+import { createMemoryLedger } from '../../../shared/delivery/memory-ledger.js';
+import { fakeRecipients, testDeliveryCore } from '../../../shared/delivery/testing/test-delivery-core.js';
 import { createLogger, type Logger } from '../../../shared/logging/logger.js';
 import type { EmailMessage, MessageInput, StatusMessage } from '../../../shared/messages.js';
 import { createMemoryQueue } from '../../../shared/queue/memory-queue.js';
 import type { Consumer, Queue } from '../../../shared/queue/queue.js';
+import type { Channel } from '../../../shared/schemas/channels.js';
 import { createSendEmail, type SendEmailDeps } from '../consumer.js';
 import { createEmailHeaders } from '../email-headers.js';
-import type { Mailer } from '../mailer.js';
+import type { Mailer } from '../providers/mailer.js';
 
 export const TEST_SECRET = 'test-secret-'.padEnd(40, 'x');
 export const TEST_FROM = 'Notify <notify@mail.example.com>';
@@ -39,7 +43,7 @@ export function captureLogger(name = 'email'): { logger: Logger; lines: string[]
 export function fakeTemplates(): Pick<TemplateClient, 'render'> & { renders: number } {
   const client = {
     renders: 0,
-    async render(code: string, _channel: 'email' | 'push', version: number, variables: Record<string, unknown>) {
+    async render(code: string, _channel: Channel, version: number, variables: Record<string, unknown>) {
       client.renders++;
       if (code !== 'welcome_email' && code !== 'password_reset') return null;
       const name = String(variables.name ?? 'there');
@@ -74,23 +78,35 @@ export function emailMessage(overrides: Partial<MessageInput<'email'>> = {}): Me
   };
 }
 
+export interface EmailKitOptions extends Partial<Omit<SendEmailDeps, 'core'>> {
+  /** The delivery ledger (default: one in memory). */
+  ledger?: DeliveryLedger;
+}
+
 export interface EmailKit {
   queue: Queue;
   cache: Cache;
+  ledger: DeliveryLedger;
+  recipients: ReturnType<typeof fakeRecipients>;
+  /** Addresses the fake gateway reports suppressed. */
+  suppressed: Set<string>;
   statuses: StatusMessage[];
   statusesOf(notificationId: string): Array<StatusMessage['status']>;
   templates: ReturnType<typeof fakeTemplates>;
   logLines: string[];
+  /** Publish on `email`; a user the kit does not know yet becomes a recipient at the message's `to`. */
   publish(message: MessageInput<'email'>): Promise<void>;
   deadLetterReasons(): Promise<string[]>;
   stop(): Promise<void>;
 }
 
 /**
- * The email consumer on a memory queue with short retry delays, a memory
- * cache, fake templates and the given mailer; every status message is collected.
+ * The email consumer on a memory queue with short retry delays, the delivery
+ * core on a memory ledger (or the one given), fake recipients and
+ * suppressions, fake templates and the given mailer; every status message is
+ * collected.
  */
-export async function openEmailKit(mailer: Mailer, overrides: Partial<SendEmailDeps> = {}): Promise<EmailKit> {
+export async function openEmailKit(mailer: Mailer, overrides: EmailKitOptions = {}): Promise<EmailKit> {
   const { logger, lines } = captureLogger();
   const queue = createMemoryQueue({
     logger,
@@ -103,30 +119,51 @@ export async function openEmailKit(mailer: Mailer, overrides: Partial<SendEmailD
     statuses.push(message);
     return { type: 'done' };
   });
+  const { ledger = createMemoryLedger(), ...deps } = overrides;
+  const recipients = fakeRecipients();
+  const suppressed = new Set<string>();
+  const core = testDeliveryCore({
+    channel: 'email',
+    queue,
+    logger,
+    maxAttempts: TEST_MAX_ATTEMPTS,
+    ledger,
+    users: recipients,
+    suppressed,
+  });
   const sendEmail = createSendEmail({
     mailer,
     templates,
-    queue,
-    cache,
-    logger,
+    core,
     from: TEST_FROM,
     headers: createEmailHeaders({
       from: TEST_FROM,
-      unsubscribe: { baseUrl: 'https://notify.example.com', secret: TEST_SECRET, ttlMs: 86_400_000, transactionalCategories: ['security'] },
+      unsubscribe: {
+        baseUrl: 'https://notify.example.com',
+        secret: TEST_SECRET,
+        ttlMs: 86_400_000,
+        transactionalCategories: ['security'],
+      },
     }),
-    maxAttempts: TEST_MAX_ATTEMPTS,
-    claimTtlMs: 5_000,
-    ...overrides,
+    ...deps,
   });
-  const consumer: Consumer = await queue.consume('email', (message: EmailMessage, delivery) => sendEmail(message, delivery), { concurrency: 8 });
+  const consumer: Consumer = await queue.consume('email', (message: EmailMessage, delivery) => sendEmail(message, delivery), {
+    concurrency: 8,
+  });
   return {
     queue,
     cache,
+    ledger,
+    recipients,
+    suppressed,
     statuses,
     statusesOf: (id) => statuses.filter((s) => s.notification_id === id).map((s) => s.status),
     templates,
     logLines: lines,
-    publish: (message) => queue.publish('email', message),
+    publish(message) {
+      if (!recipients.users.has(message.user_id)) recipients.set(message.user_id, message.to);
+      return queue.publish('email', message);
+    },
     deadLetterReasons: async () => (await queue.deadLetters.list()).map((d) => d.reason),
     async stop() {
       await consumer.stop();

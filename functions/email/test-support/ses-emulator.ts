@@ -1,7 +1,7 @@
-import { processEnv } from '../../../shared/config.js';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import sesLocal from 'aws-ses-v2-local';
+import { processEnv } from '../../../shared/config.js';
 
 type StartSes = (config?: { host?: string; port?: number }) => Promise<Server>;
 // the package is CommonJS with `exports.default`
@@ -21,7 +21,14 @@ export async function startSesEmulator(): Promise<SesEmulator> {
   // the emulator answers GetAccount from this variable of its process (ours)
   processEnv().AWS_SES_ACCOUNT = JSON.stringify({
     DedicatedIpAutoWarmupEnabled: false,
-    Details: { AdditionalContactEmailAddresses: [], ContactLanguage: 'EN', MailType: 'TRANSACTIONAL', ReviewDetails: { CaseId: '1', Status: 'GRANTED' }, UseCaseDescription: 'test', WebsiteURL: 'https://example.com' },
+    Details: {
+      AdditionalContactEmailAddresses: [],
+      ContactLanguage: 'EN',
+      MailType: 'TRANSACTIONAL',
+      ReviewDetails: { CaseId: '1', Status: 'GRANTED' },
+      UseCaseDescription: 'test',
+      WebsiteURL: 'https://example.com',
+    },
     EnforcementStatus: 'HEALTHY',
     ProductionAccessEnabled: true,
     SendingEnabled: true,

@@ -1,4 +1,4 @@
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 
 /** One message as the server received it. */
@@ -31,6 +31,11 @@ export interface SmtpTestServer {
   connections: number;
   replyTo(address: string, rule: ReplyRule): void;
   setDown(down: boolean): void;
+  /**
+   * The next `count` messages are received in full (and counted) but get no
+   * answer: the connection is dropped, or with `hang` left open and silent.
+   */
+  dropAfterData(count: number, options?: { hang?: boolean }): void;
   /** Keep only the Message-ID (bench: no per-message allocations beyond the count). */
   countOnly: boolean;
   close(): Promise<void>;
@@ -47,12 +52,20 @@ function parseHeaders(raw: string): Record<string, string> {
   return headers;
 }
 
+/** What smtp-server keeps of a client connection (not in its types). */
+interface SessionConnection {
+  session: { id: string };
+  _socket: Socket;
+}
+
 const smtpError = (code: number, text: string) => Object.assign(new Error(text), { responseCode: code });
 
 export async function startSmtpTestServer(options: { countOnly?: boolean } = {}): Promise<SmtpTestServer> {
   const rules = new Map<string, ReplyRule>();
   const counts = new Map<string, number>();
   let down = false;
+  let drops = 0;
+  let hang = false;
   const state: SmtpTestServer = {
     port: 0,
     received: [],
@@ -61,6 +74,10 @@ export async function startSmtpTestServer(options: { countOnly?: boolean } = {})
     replyTo: (address, rule) => void rules.set(address.toLowerCase(), { ...rule }),
     setDown: (value) => {
       down = value;
+    },
+    dropAfterData: (count, options = {}) => {
+      drops = count;
+      hang = options.hang ?? false;
     },
     countOnly: options.countOnly ?? false,
     close: () => new Promise((resolve) => server.close(() => resolve())),
@@ -98,6 +115,16 @@ export async function startSmtpTestServer(options: { countOnly?: boolean } = {})
         const messageId = headers['message-id'];
         if (messageId) counts.set(messageId, (counts.get(messageId) ?? 0) + 1);
         if (!state.countOnly) state.received.push({ messageId, to: session.envelope.rcptTo.map((r) => r.address), headers, raw });
+        if (drops > 0) {
+          drops--;
+          if (hang) return;
+          // the message is here, the client never hears so: the ambiguous end of a send
+          const connection = [...(server as unknown as { connections: Set<SessionConnection> }).connections].find(
+            (c) => c.session.id === session.id,
+          );
+          connection?._socket.destroy();
+          return;
+        }
         callback(null, `2.0.0 Ok: queued as Q${counts.size}x${chunks.length}`);
       });
     },

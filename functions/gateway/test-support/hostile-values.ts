@@ -5,13 +5,52 @@ import fc from 'fast-check';
  * lone surrogates (not encodable as UTF-8), bidi overrides, markup and
  * template delimiters, path and escape characters.
  */
-export const HOSTILE_CHARS = ['\u0000', '\ud800', '\udfff', '\u202e', '\ufeff', '<', '>', '"', "'", '\\', '%', '/', '.', '{{', '}}', '{%', '%}', '\n'];
+export const HOSTILE_CHARS = [
+  '\u0000',
+  '\ud800',
+  '\udfff',
+  '\u202e',
+  '\ufeff',
+  '<',
+  '>',
+  '"',
+  "'",
+  '\\',
+  '%',
+  '/',
+  '.',
+  '{{',
+  '}}',
+  '{%',
+  '%}',
+  '\n',
+];
 
 /** Whole values that are classic trouble as ids, numbers or path segments. */
-export const HOSTILE_WORDS = ['..', '../..', '%00', '%2e%2e%2f', 'ｕｎｉｃｏｄｅ', '😀', '', ' ', 'null', 'undefined', '-1', '0', '1e309', '9'.repeat(40), '__proto__', 'constructor'];
+export const HOSTILE_WORDS = [
+  '..',
+  '../..',
+  '%00',
+  '%2e%2e%2f',
+  'ｕｎｉｃｏｄｅ',
+  '😀',
+  '',
+  ' ',
+  'null',
+  'undefined',
+  '-1',
+  '0',
+  '1e309',
+  '9'.repeat(40),
+  '__proto__',
+  'constructor',
+];
 
 export const hostileString = fc.oneof(
-  fc.string({ unit: fc.oneof(fc.constantFrom(...HOSTILE_CHARS), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })), maxLength: 40 }),
+  fc.string({
+    unit: fc.oneof(fc.constantFrom(...HOSTILE_CHARS), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })),
+    maxLength: 40,
+  }),
   fc.constantFrom(...HOSTILE_WORDS),
   fc.uuid(),
 );
@@ -44,7 +83,21 @@ export function encodeSegment(value: string): string {
 /** Path segments as they come off the wire: encoded hostile strings and raw odd escapes. */
 export const hostileSegment = fc.oneof(
   hostileString.map(encodeSegment),
-  fc.constantFrom('..', '.', '%00', '%2e%2e', '%2e%2e%2f%2e%2e', '%ff%fe', '%', '%%', '%zz', 'a%2Fb', '%5c..%5c', '%F0%9F%98%80', 'x'.repeat(2000)),
+  fc.constantFrom(
+    '..',
+    '.',
+    '%00',
+    '%2e%2e',
+    '%2e%2e%2f%2e%2e',
+    '%ff%fe',
+    '%',
+    '%%',
+    '%zz',
+    'a%2Fb',
+    '%5c..%5c',
+    '%F0%9F%98%80',
+    'x'.repeat(2000),
+  ),
 );
 
 /** A query string (with its `?`), encoded or raw and broken. */
@@ -52,13 +105,42 @@ export const hostileQuery = fc.oneof(
   fc
     .array(
       fc.tuple(
-        fc.oneof(fc.constantFrom('page', 'limit', 'channel', 'user_id', 'status', 'language', 'version', 'category', 'notification_type', 'expires', 'sig'), hostileString),
+        fc.oneof(
+          fc.constantFrom(
+            'page',
+            'limit',
+            'channel',
+            'user_id',
+            'status',
+            'language',
+            'version',
+            'category',
+            'notification_type',
+            'expires',
+            'sig',
+          ),
+          hostileString,
+        ),
         hostileString,
       ),
       { maxLength: 4 },
     )
     .map((pairs) => (pairs.length ? `?${pairs.map(([k, v]) => `${encodeSegment(k)}=${encodeSegment(v)}`).join('&')}` : '')),
-  fc.constantFrom('', '?', '?%', '?page=%ZZ', '?a=%ff%fe', '?&&==&', '?page=1e400', '?limit=-0', '?page=99999999999999999999', '?page=1&page=2', '?limit=100&page=2147483648', '?channel[]=email', '?__proto__[x]=1'),
+  fc.constantFrom(
+    '',
+    '?',
+    '?%',
+    '?page=%ZZ',
+    '?a=%ff%fe',
+    '?&&==&',
+    '?page=1e400',
+    '?limit=-0',
+    '?page=99999999999999999999',
+    '?page=1&page=2',
+    '?limit=100&page=2147483648',
+    '?channel[]=email',
+    '?__proto__[x]=1',
+  ),
 );
 
 /** Content types a client might send, right and wrong. */
@@ -87,7 +169,18 @@ export const headerValue = fc.oneof(
 
 /** Extra request headers, some of which the platform reads. */
 export const hostileHeaders = fc.dictionary(
-  fc.constantFrom('idempotency-key', 'x-correlation-id', 'traceparent', 'x-api-key', 'accept', 'accept-encoding', 'x-forwarded-for', 'origin', 'cookie', 'x-hostile'),
+  fc.constantFrom(
+    'idempotency-key',
+    'x-correlation-id',
+    'traceparent',
+    'x-api-key',
+    'accept',
+    'accept-encoding',
+    'x-forwarded-for',
+    'origin',
+    'cookie',
+    'x-hostile',
+  ),
   headerValue,
   { maxKeys: 3 },
 );

@@ -1,11 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { Cache } from '../../../shared/cache/cache.js';
 import { createUrlFetcher, type Fetcher } from '../../../shared/clients/fetcher.js';
 import type { Env } from '../../../shared/config.js';
 import type { Queue } from '../../../shared/queue/queue.js';
 import type { Infra, Peers, RunningFunction } from '../../../shared/runtime/function-module.js';
-import { createTestInfra } from '../../../shared/test-support/test-infra.js';
 import type { TestDatabase } from '../../../shared/test-support/test-databases.js';
-import { migrationsOf } from '../../migrations.js';
+import { createTestInfra } from '../../../shared/test-support/test-infra.js';
+import { allMigrations } from '../../migrations.js';
 import { templateFunction } from '../../template/function.js';
 import { userFunction } from '../../user/function.js';
 import { gatewayFunction } from '../function.js';
@@ -15,11 +16,19 @@ export interface PlatformKit {
   adminKey: string;
   /** A fresh API key with scope `send`. */
   sendKey: string;
-  request(method: string, path: string, options?: { body?: unknown; auth?: string | null; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  request(
+    method: string,
+    path: string,
+    options?: { body?: unknown; auth?: string | null; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: any; headers: Headers }>;
   createUser(overrides?: Record<string, unknown>): Promise<{ id: string; email: string; token: string }>;
   gateway: RunningFunction;
+  /** Every function of the kit, for suites that serve each on its own port. */
+  functions: ReadonlyMap<'gateway' | 'user' | 'template', RunningFunction>;
   /** How the kit's functions reach each other (in-process), for a function a suite adds (e.g. email). */
   peers: Peers;
+  /** Make a function a suite created on `infra` and `peers` (email, push) reachable through the gateway and `peers`. */
+  add(name: 'email' | 'push', fn: RunningFunction): void;
   /** Make a function unreachable (its calls go to a port nothing listens on), or bring it back. */
   setDown(name: 'user' | 'template', down: boolean): void;
   close(): Promise<void>;
@@ -28,31 +37,38 @@ export interface PlatformKit {
 export interface PlatformOptions {
   env?: Env;
   queue?: Queue;
+  /** The cache every function shares (the memory cache when absent). */
+  cache?: Cache;
 }
 
 const NOTHING_LISTENS = createUrlFetcher('http://127.0.0.1:9/', 1000);
 
 /**
  * The user, template and gateway functions wired as `npm start` wires them
- * (in-process fetchers), on one real database, with starter templates seeded
- * through the template API. Email and push are absent: their routes answer 503.
+ * (in-process fetchers), on one real database (every migration, the workers'
+ * delivery ledger included), with starter templates seeded through the
+ * template API. Email and push are absent (their routes answer 503) unless a
+ * suite creates them on `infra` and `peers`.
  */
 export async function openPlatform(target: TestDatabase, options: PlatformOptions = {}): Promise<PlatformKit> {
-  const database = await target.open([migrationsOf('user'), migrationsOf('template'), migrationsOf('gateway')]);
+  const database = await target.open(allMigrations);
   const adminKey = `admin-${randomBytes(16).toString('hex')}`;
   const infra = createTestInfra({
     database,
     env: { ADMIN_API_KEY: adminKey, ...options.env },
     ...(options.queue && { queue: options.queue }),
+    ...(options.cache && { cache: options.cache }),
   });
   const running = new Map<string, RunningFunction>();
   const down = new Set<string>();
-  const inProcess = (name: string): Fetcher => async (request) => {
-    if (down.has(name)) return NOTHING_LISTENS(request);
-    const fn = running.get(name);
-    if (!fn) throw new Error(`${name} is not running in this test`);
-    return fn.app.fetch(request);
-  };
+  const inProcess =
+    (name: string): Fetcher =>
+    async (request) => {
+      if (down.has(name)) return NOTHING_LISTENS(request);
+      const fn = running.get(name);
+      if (!fn) throw new Error(`${name} is not running in this test`);
+      return fn.app.fetch(request);
+    };
   const peers: Peers = {
     fetcher: (name) => inProcess(name),
   };
@@ -109,7 +125,11 @@ export async function openPlatform(target: TestDatabase, options: PlatformOption
     sendKey: key.body.data.key,
     request,
     gateway,
+    functions: running as ReadonlyMap<'gateway' | 'user' | 'template', RunningFunction>,
     peers,
+    add(name, fn) {
+      running.set(name, fn);
+    },
     setDown(name, isDown) {
       if (isDown) down.add(name);
       else down.delete(name);
@@ -127,6 +147,7 @@ export async function openPlatform(target: TestDatabase, options: PlatformOption
     async close() {
       await gateway.stop?.();
       await infra.queue.close();
+      await infra.cache.close();
       await database.close();
     },
   };

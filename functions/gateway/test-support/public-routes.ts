@@ -40,13 +40,16 @@ const route = (method: PublicRoute['method'], path: string, access: Access, owne
  * of the platform kit, so the gateway answers them 503 (tested on their own).
  */
 export const PUBLIC_ROUTES: readonly PublicRoute[] = [
+  route('GET', '/', 'public', 'gateway'),
   route('GET', '/health', 'public', 'gateway'),
   route('GET', '/health/ready', 'public', 'gateway'),
 
   route('POST', '/api/v1/notifications', 'send', 'gateway', true),
   route('POST', '/api/v1/notifications/batch', 'send', 'gateway', true),
+  route('GET', '/api/v1/fanouts/:fanout_id', 'send', 'gateway'),
   route('GET', '/api/v1/notifications', 'any', 'gateway'),
   route('GET', '/api/v1/notifications/:notification_id', 'any', 'gateway'),
+  route('GET', '/api/v1/notifications/:notification_id/status', 'any', 'gateway'),
   route('DELETE', '/api/v1/notifications/:notification_id', 'send', 'gateway'),
   route('POST', '/api/v1/email/status', 'send', 'gateway', true),
   route('POST', '/api/v1/push/status', 'send', 'gateway', true),
@@ -57,8 +60,10 @@ export const PUBLIC_ROUTES: readonly PublicRoute[] = [
   route('GET', '/api/v1/admin/notifications', 'admin', 'gateway'),
 
   route('POST', '/api/v1/users', 'public', 'user', true),
+  route('POST', '/api/v1/users/bulk', 'send', 'user', true),
   route('GET', '/api/v1/users', 'admin', 'user'),
   route('GET', '/api/v1/users/:user_id', 'owner', 'user'),
+  route('PUT', '/api/v1/users/:user_id', 'owner', 'user', true),
   route('PATCH', '/api/v1/users/:user_id', 'owner', 'user', true),
   route('DELETE', '/api/v1/users/:user_id', 'owner', 'user'),
   route('GET', '/api/v1/users/:user_id/preferences', 'owner', 'user'),
@@ -72,6 +77,15 @@ export const PUBLIC_ROUTES: readonly PublicRoute[] = [
   route('POST', '/api/v1/api-keys', 'admin', 'user', true),
   route('GET', '/api/v1/api-keys', 'admin', 'user'),
   route('DELETE', '/api/v1/api-keys/:key_id', 'admin', 'user'),
+  route('POST', '/api/v1/topics', 'send', 'user', true),
+  route('GET', '/api/v1/topics', 'send', 'user'),
+  route('GET', '/api/v1/topics/:topic_key', 'send', 'user'),
+  route('PATCH', '/api/v1/topics/:topic_key', 'send', 'user', true),
+  route('DELETE', '/api/v1/topics/:topic_key', 'send', 'user'),
+  route('POST', '/api/v1/topics/:topic_key/subscribers', 'send', 'user', true),
+  route('POST', '/api/v1/topics/:topic_key/subscribers/remove', 'send', 'user', true),
+  route('DELETE', '/api/v1/topics/:topic_key/subscribers/:user_id', 'send', 'user'),
+  route('GET', '/api/v1/topics/:topic_key/subscribers', 'send', 'user'),
 
   route('POST', '/api/v1/templates', 'admin', 'template', true),
   route('GET', '/api/v1/templates', 'send', 'template'),
@@ -129,7 +143,8 @@ export function envelopeProblem(json: unknown): string | null {
   if (typeof body.message !== 'string') return '`message` is not a string';
   if (body.success === false) {
     if (typeof body.error !== 'string') return 'an error without an `error` string';
-    if (body.meta === null || typeof body.meta !== 'object' || Array.isArray(body.meta)) return 'an error without a `meta` object';
+    if (body.meta === null || typeof body.meta !== 'object' || Array.isArray(body.meta))
+      return 'an error without a `meta` object';
   }
   return null;
 }

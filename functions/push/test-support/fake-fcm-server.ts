@@ -1,9 +1,16 @@
 import { createPublicKey, generateKeyPairSync, randomBytes, verify } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { FCM_SCOPE } from '../fcm-auth.js';
+import { FCM_SCOPE } from '../senders/fcm-auth.js';
 
 /** FCM v1 error codes the fake can answer with, in the real JSON shapes. */
-export type FcmScriptedError = 'UNREGISTERED' | 'INVALID_TOKEN' | 'INVALID_PAYLOAD' | 'QUOTA_EXCEEDED' | 'UNAVAILABLE' | 'INTERNAL' | 'SENDER_ID_MISMATCH';
+export type FcmScriptedError =
+  | 'UNREGISTERED'
+  | 'INVALID_TOKEN'
+  | 'INVALID_PAYLOAD'
+  | 'QUOTA_EXCEEDED'
+  | 'UNAVAILABLE'
+  | 'INTERNAL'
+  | 'SENDER_ID_MISMATCH';
 
 export interface FakeFcmServer {
   /** Base URL: the FCM endpoint (`/v1/projects/...`) and the token endpoint (`/token`). */
@@ -38,14 +45,17 @@ const ERRORS: Record<FcmScriptedError, { code: number; status: string; message: 
       { '@type': 'type.googleapis.com/google.firebase.fcm.v1.FcmError', errorCode: 'INVALID_ARGUMENT' },
       {
         '@type': 'type.googleapis.com/google.rpc.BadRequest',
-        fieldViolations: [{ field: 'message.token', description: 'The registration token is not a valid FCM registration token' }],
+        fieldViolations: [
+          { field: 'message.token', description: 'The registration token is not a valid FCM registration token' },
+        ],
       },
     ],
   },
   INVALID_PAYLOAD: {
     code: 400,
     status: 'INVALID_ARGUMENT',
-    message: 'Invalid value at \'message.android.ttl\' (type.googleapis.com/google.protobuf.Duration), Field \'ttl\', Illegal duration format',
+    message:
+      "Invalid value at 'message.android.ttl' (type.googleapis.com/google.protobuf.Duration), Field 'ttl', Illegal duration format",
     details: [
       {
         '@type': 'type.googleapis.com/google.rpc.BadRequest',
@@ -56,7 +66,7 @@ const ERRORS: Record<FcmScriptedError, { code: number; status: string; message: 
   QUOTA_EXCEEDED: {
     code: 429,
     status: 'RESOURCE_EXHAUSTED',
-    message: 'Quota exceeded for quota metric \'Send requests\'.',
+    message: "Quota exceeded for quota metric 'Send requests'.",
     details: [{ '@type': 'type.googleapis.com/google.firebase.fcm.v1.FcmError', errorCode: 'QUOTA_EXCEEDED' }],
   },
   UNAVAILABLE: {
@@ -115,7 +125,11 @@ export async function startFakeFcmServer(): Promise<FakeFcmServer> {
     accepted: [],
     tokensIssued: 0,
     fail(token, error, options = {}) {
-      script.set(token, { error, times: options.times ?? Infinity, ...(options.retryAfterSeconds !== undefined && { retryAfterSeconds: options.retryAfterSeconds }) });
+      script.set(token, {
+        error,
+        times: options.times ?? Infinity,
+        ...(options.retryAfterSeconds !== undefined && { retryAfterSeconds: options.retryAfterSeconds }),
+      });
     },
     revokeTokens() {
       issued.clear();
@@ -155,7 +169,9 @@ export async function startFakeFcmServer(): Promise<FakeFcmServer> {
       });
     }
     if (project !== projectId) {
-      return json(res, 403, { error: { code: 403, message: `Permission denied on project ${project}`, status: 'PERMISSION_DENIED' } });
+      return json(res, 403, {
+        error: { code: 403, message: `Permission denied on project ${project}`, status: 'PERMISSION_DENIED' },
+      });
     }
     const body = JSON.parse(await readText(req)) as { message: Record<string, any> };
     const scripted = script.get(String(body.message.token));
@@ -163,7 +179,8 @@ export async function startFakeFcmServer(): Promise<FakeFcmServer> {
       scripted.times--;
       if (scripted.times <= 0) script.delete(String(body.message.token));
       const error = ERRORS[scripted.error];
-      const headers: Record<string, string> = scripted.retryAfterSeconds !== undefined ? { 'retry-after': String(scripted.retryAfterSeconds) } : {};
+      const headers: Record<string, string> =
+        scripted.retryAfterSeconds !== undefined ? { 'retry-after': String(scripted.retryAfterSeconds) } : {};
       return json(res, error.code, { error }, headers);
     }
     fake.accepted.push(body);

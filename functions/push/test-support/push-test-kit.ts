@@ -1,26 +1,33 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import webpush from 'web-push';
-import { createMemoryCache } from '../../../shared/cache/memory-cache.js';
 import type { Cache } from '../../../shared/cache/cache.js';
-import type { Fetcher } from '../../../shared/clients/fetcher.js';
+import { createMemoryCache } from '../../../shared/cache/memory-cache.js';
+import { createCacheSeal } from '../../../shared/cache/sealed-values.js';
 import { createTemplateClient } from '../../../shared/clients/template-client.js';
 import { createUserClient } from '../../../shared/clients/user-client.js';
+import { testDeliveryCore } from '../../../shared/delivery/testing/test-delivery-core.js';
 import { createLogger } from '../../../shared/logging/logger.js';
 import type { MessageInput, StatusMessage } from '../../../shared/messages.js';
 import { createMemoryQueue } from '../../../shared/queue/memory-queue.js';
-import { done, type Consumer, type Queue } from '../../../shared/queue/queue.js';
+import { type Consumer, done, type Queue } from '../../../shared/queue/queue.js';
+import { LOCAL_PUSH_ENDPOINT_POLICY } from '../../../shared/test-support/local-push-policy.js';
 import { testDatabases } from '../../../shared/test-support/test-databases.js';
-import { openTemplateTestKit, pushTemplateBody, uniqueCode, type TemplateTestKit } from '../../template/test-support/template-test-kit.js';
+import {
+  openTemplateTestKit,
+  pushTemplateBody,
+  type TemplateTestKit,
+  uniqueCode,
+} from '../../template/test-support/template-test-kit.js';
 import { openUserKit, type UserKit } from '../../user/test-support/user-test-kit.js';
 import { createSendPush } from '../consumer.js';
-import { createServiceAccountTokenSource, parseServiceAccount } from '../fcm-auth.js';
-import { createFcmSender } from '../fcm-sender.js';
-import { startLocalPushService, type LocalPushService, type LocalSubscription } from '../local-push-service.js';
-import { withOriginBreakers } from '../origin-breakers.js';
-import { createPushSenderRouter } from '../push-sender-router.js';
-import { createWebPushSender } from '../web-push-sender.js';
-import { startFakeFcmServer, type FakeFcmServer } from './fake-fcm-server.js';
+import { type LocalPushService, type LocalSubscription, startLocalPushService } from '../local/local-push-service.js';
+import { createServiceAccountTokenSource, parseServiceAccount } from '../senders/fcm-auth.js';
+import { createFcmSender } from '../senders/fcm-sender.js';
+import { withOriginBreakers } from '../senders/origin-breakers.js';
+import { createPushSenderRouter } from '../senders/push-sender-router.js';
+import { createWebPushSender } from '../senders/web-push-sender.js';
+import { type FakeFcmServer, startFakeFcmServer } from './fake-fcm-server.js';
 
 export const MAX_ATTEMPTS = 4;
 
@@ -43,14 +50,16 @@ export interface PushKit {
   deviceIds(user: { id: string; token: string }): Promise<string[]>;
   /** A push template `Hi {{name}}` / `Open {{link}}`; resolves with its code and version. */
   createTemplate(overrides?: Record<string, unknown>): Promise<{ code: string; version: number }>;
-  message(userId: string, template: { code: string; version: number }, overrides?: Partial<MessageInput<'push'>>): MessageInput<'push'>;
+  message(
+    userId: string,
+    template: { code: string; version: number },
+    overrides?: Partial<MessageInput<'push'>>,
+  ): MessageInput<'push'>;
   statusesOf(notificationId: string): StatusMessage[];
   /** Decrypted payloads the local push service holds for a subscription. */
   payloadsOf(subscription: LocalSubscription): Array<Record<string, unknown>>;
   close(): Promise<void>;
 }
-
-const inProcess = (app: { fetch(request: Request): Response | Promise<Response> }): Fetcher => (request) => Promise.resolve(app.fetch(request));
 
 /**
  * The push consumer wired to real neighbours: the user app and the
@@ -78,11 +87,20 @@ export async function openPushKit(): Promise<PushKit> {
     }),
   });
   const cache = createMemoryCache();
-  const queue = createMemoryQueue({ logger, policies: { push: { maxAttempts: MAX_ATTEMPTS, baseDelayMs: 20, factor: 1, maxDelayMs: 1500, jitter: 0 } } });
+  const seal = createCacheSeal('a test secret');
+  const queue = createMemoryQueue({
+    logger,
+    policies: { push: { maxAttempts: MAX_ATTEMPTS, baseDelayMs: 20, factor: 1, maxDelayMs: 1500, jitter: 0 } },
+  });
   const vapid = { ...webpush.generateVAPIDKeys(), subject: 'mailto:ops@example.com' };
   const sender = withOriginBreakers(
     createPushSenderRouter({
-      webPush: createWebPushSender({ vapid, timeoutMs: 2000, extraCaPem: pushService.certificatePem }),
+      webPush: createWebPushSender({
+        vapid,
+        endpointPolicy: LOCAL_PUSH_ENDPOINT_POLICY,
+        timeoutMs: 2000,
+        extraCaPem: pushService.certificatePem,
+      }),
       fcm: createFcmSender({
         projectId: fcm.projectId,
         tokens: createServiceAccountTokenSource({ account: parseServiceAccount(fcm.serviceAccountJson), timeoutMs: 2000 }),
@@ -93,15 +111,14 @@ export async function openPushKit(): Promise<PushKit> {
     // breakers are proven in their own suite; here a shared origin must not trip across tests
     { volumeThreshold: 10_000 },
   );
+  const userClient = createUserClient({ fetcher: users.peer, cache, seal, recipientTtlMs: 1000 });
   const handler = createSendPush({
-    users: createUserClient({ fetcher: inProcess(users.app), cache, recipientTtlMs: 1000 }),
-    templates: createTemplateClient({ fetcher: inProcess(templates.app), cache }),
+    users: userClient,
+    templates: createTemplateClient({ fetcher: templates.peer, cache, seal }),
     sender,
-    cache,
-    queue,
+    core: testDeliveryCore({ channel: 'push', queue, logger, maxAttempts: MAX_ATTEMPTS, users: userClient }),
     logger,
     defaults: { ttlSeconds: 86_400, urgency: 'normal' },
-    maxAttempts: MAX_ATTEMPTS,
   });
   const statuses: StatusMessage[] = [];
   const consumers: Consumer[] = [
@@ -168,7 +185,8 @@ export async function openPushKit(): Promise<PushKit> {
       };
     },
     statusesOf: (id) => statuses.filter((s) => s.notification_id === id),
-    payloadsOf: (subscription) => pushService.messages(subscription.id).map((m) => JSON.parse(pushService.decrypt(m)) as Record<string, unknown>),
+    payloadsOf: (subscription) =>
+      pushService.messages(subscription.id).map((m) => JSON.parse(pushService.decrypt(m)) as Record<string, unknown>),
     async close() {
       for (const consumer of consumers) await consumer.stop();
       await queue.close();

@@ -1,10 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { AmqpQueueType } from '../../config.js';
 import type { RoutingKey } from '../../messages.js';
 
 /** How the child process builds its queue: the adapter and its (JSON-safe) options. */
 export type StuckConsumerSpec =
-  | { driver: 'rabbitmq'; options: { url: string; prefix: string } }
+  | { driver: 'rabbitmq'; options: { url: string; prefix: string; deliveryLimit?: number; queueType?: AmqpQueueType } }
+  | { driver: 'postgres'; options: { databaseUrl: string; visibilityTimeoutMs: number; deliveryLimit?: number } }
   | {
       driver: 'sqs';
       options: { endpoint: string; region: string; prefix: string; visibilityTimeoutSeconds: number; waitTimeSeconds: number };
@@ -40,5 +42,23 @@ export function killHard(child: ChildProcess): Promise<void> {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
     child.once('exit', () => resolve());
     process.kill(child.pid!, 'SIGKILL');
+  });
+}
+
+/**
+ * Start a consumer of `key` in another process that SIGKILLs itself on the
+ * first message it takes (a message that crashes its consumer). Resolves when
+ * it died that way.
+ */
+export function spawnCrashingConsumer(spec: StuckConsumerSpec, key: RoutingKey): Promise<void> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify({ spec, key, count: 1, crash: true })], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.on('exit', (_code, signal) =>
+      signal === 'SIGKILL' ? resolve() : reject(new Error(`crashing consumer exited otherwise (${signal}): ${err}`)),
+    );
   });
 }

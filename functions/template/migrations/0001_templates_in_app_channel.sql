@@ -1,0 +1,2 @@
+ALTER TABLE "templates" DROP CONSTRAINT "templates_channel_check";--> statement-breakpoint
+ALTER TABLE "templates" ADD CONSTRAINT "templates_channel_check" CHECK ("templates"."channel" in ('email', 'push', 'in_app'));

@@ -1,0 +1,1 @@
+ALTER TABLE "user_preferences" ADD COLUMN "in_app" boolean DEFAULT true NOT NULL;

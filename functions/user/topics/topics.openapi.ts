@@ -1,0 +1,123 @@
+import { z } from 'zod';
+import { paginationQuery } from '../../../shared/http/pagination.js';
+import { defineOperations } from '../../../shared/openapi/operation.js';
+import {
+  createTopicBody,
+  subscribersBody,
+  subscribersQuery,
+  topicKeyParam,
+  topicSubscriberParams,
+  updateTopicBody,
+} from './topic.schemas.js';
+import { subscribedResponse, subscriberResponse, topicResponse, unsubscribedResponse } from './topic-wire.js';
+
+const TOPIC = { topic_key: 'order-updates' };
+const USER_ID = '3f0b1c9e-8a4d-4e2b-9c1a-2b7d6e5f4a30';
+
+/** The topic routes of the user function (forwarded by the gateway). */
+export const TOPIC_OPERATIONS = defineOperations([
+  {
+    method: 'post',
+    path: '/api/v1/topics',
+    operationId: 'createTopic',
+    summary: 'Create a topic (a named group of recipients)',
+    description: 'Send to every subscriber at once with `"topic_key"` instead of `"user_id"` in `POST /api/v1/notifications`.',
+    tags: ['topics'],
+    auth: 'send',
+    request: { body: createTopicBody },
+    responses: { 201: { description: 'Topic created', data: topicResponse } },
+    errors: [409],
+    examples: { body: { topic_key: 'order-updates', name: 'Order updates' } },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/topics',
+    operationId: 'listTopics',
+    summary: 'List topics',
+    tags: ['topics'],
+    auth: 'send',
+    request: { query: paginationQuery },
+    responses: { 200: { description: 'A page of topics', data: z.array(topicResponse), list: true } },
+    examples: { query: { page: '1' } },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/topics/:topic_key',
+    operationId: 'getTopic',
+    summary: 'Read a topic and its subscriber count',
+    tags: ['topics'],
+    auth: 'send',
+    request: { params: topicKeyParam },
+    responses: { 200: { description: 'The topic', data: topicResponse } },
+    examples: { params: TOPIC },
+  },
+  {
+    method: 'patch',
+    path: '/api/v1/topics/:topic_key',
+    operationId: 'renameTopic',
+    summary: 'Rename a topic',
+    tags: ['topics'],
+    auth: 'send',
+    request: { params: topicKeyParam, body: updateTopicBody },
+    responses: { 200: { description: 'Topic updated', data: topicResponse } },
+    examples: { params: TOPIC, body: { name: 'Order news' } },
+  },
+  {
+    method: 'delete',
+    path: '/api/v1/topics/:topic_key',
+    operationId: 'deleteTopic',
+    summary: 'Delete a topic and its subscriptions (the users stay)',
+    tags: ['topics'],
+    auth: 'send',
+    request: { params: topicKeyParam },
+    responses: {
+      200: { description: 'Topic deleted', data: z.object({ topic_key: z.string(), deleted: z.literal(true) }) },
+    },
+    examples: { params: TOPIC },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/topics/:topic_key/subscribers',
+    operationId: 'subscribeToTopic',
+    summary: 'Subscribe up to 1000 users (by user id or external id); idempotent',
+    tags: ['topics'],
+    auth: 'send',
+    request: { params: topicKeyParam, body: subscribersBody },
+    responses: { 200: { description: 'What changed', data: subscribedResponse } },
+    examples: { params: TOPIC, body: { user_ids: [USER_ID], external_ids: ['crm-1042'] } },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/topics/:topic_key/subscribers/remove',
+    operationId: 'unsubscribeFromTopic',
+    summary: 'Unsubscribe up to 1000 users (by user id or external id); idempotent',
+    tags: ['topics'],
+    auth: 'send',
+    request: { params: topicKeyParam, body: subscribersBody },
+    responses: { 200: { description: 'What changed', data: unsubscribedResponse } },
+    examples: { params: TOPIC, body: { external_ids: ['crm-1042'] } },
+  },
+  {
+    method: 'delete',
+    path: '/api/v1/topics/:topic_key/subscribers/:user_id',
+    operationId: 'removeTopicSubscriber',
+    summary: 'Unsubscribe one user',
+    tags: ['topics'],
+    auth: 'send',
+    request: { params: topicSubscriberParams },
+    responses: { 200: { description: 'What changed', data: unsubscribedResponse } },
+    examples: { params: { ...TOPIC, user_id: USER_ID } },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/topics/:topic_key/subscribers',
+    operationId: 'listTopicSubscribers',
+    summary: "A page of a topic's subscribers (cursor pagination, user id order)",
+    description: 'Pass `meta.next_cursor` as `cursor` for the next page; `meta.has_next` is false on the last one.',
+    tags: ['topics'],
+    auth: 'send',
+    request: { params: topicKeyParam, query: subscribersQuery },
+    responses: { 200: { description: 'A page of subscribers', data: z.array(subscriberResponse), cursor: true } },
+    examples: { params: TOPIC, query: { limit: '100' } },
+  },
+]);
