@@ -37,7 +37,9 @@ import { createStatusRecorder } from './status/status-recorder.js';
 import { createSuppressionStore } from './suppressions/suppression-store.js';
 import { createDeliverWebhook } from './webhooks/deliver-webhook.js';
 import { createEndpointBreakers } from './webhooks/endpoint-breakers.js';
+import { createIntakeEvents } from './webhooks/intake-events.js';
 import { createWebhookStore } from './webhooks/webhook-store.js';
+import { createWebhookSubscriptions } from './webhooks/webhook-subscriptions.js';
 
 const BATCH_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
 /** Bytes of a webhook receiver's answer read (only its status and headers matter). */
@@ -66,8 +68,10 @@ export const gatewayFunction: FunctionModule = {
     const templateFetcher = createBreakerFetcher(peers.fetcher('template'), { name: 'template' });
     // what this function caches about credentials, recipients and templates is sealed with a key of the deployment
     const seal = createCacheSeal(infra.jwtSecret);
-    // a status change and the webhook events it raises commit together
-    const store = createGatewayStore(database.db);
+    // a status change and the webhook events it raises commit together, and so does a notification intake records
+    const subscriptions = createWebhookSubscriptions(database.db);
+    const intakeEvents = createIntakeEvents(subscriptions);
+    const store = createGatewayStore(database.db, { intakeEvents });
     const webhooks = createWebhookStore(database.db);
     // webhook URLs are the customer's: the resolved address is checked at every send and connected to as checked
     const webhookOutbound = createSafeOutbound({
@@ -119,7 +123,7 @@ export const gatewayFunction: FunctionModule = {
       quietHours: { bypassPriority: config.gateway.quietHoursBypassPriority },
       onQueued: () => relay.nudge(),
     });
-    const fanoutStore = createFanoutStore(database.db);
+    const fanoutStore = createFanoutStore(database.db, { intakeEvents });
     const fanoutWorker = createFanoutWorker({
       store: fanoutStore,
       nextPage: createFanoutPages({
@@ -179,7 +183,12 @@ export const gatewayFunction: FunctionModule = {
       batchBodyLimitBytes: BATCH_BODY_LIMIT_BYTES,
       readiness: { database: () => database.ping(), cache: () => cache.ping(), queue: () => queue.ping() },
       admin: { queue, store: createAdminStore(database.db), latency },
-      webhooks: { store: webhooks, queue, refusal: (url) => webhookOutbound.refusal(url) },
+      webhooks: {
+        store: webhooks,
+        queue,
+        refusal: (url) => webhookOutbound.refusal(url),
+        onEndpointsChanged: () => subscriptions.changed(),
+      },
       inbox: {
         store: inboxStore,
         bus: inboxBus,

@@ -38,7 +38,12 @@ export interface GatewayAppDeps {
   /** The operator routes and the dashboard (`/api/v1/admin`, `/dashboard`). */
   admin: Omit<AdminDeps, 'authenticator'>;
   /** Outbound webhook endpoints and their delivery log (`/api/v1/webhooks`); redeliveries publish to `webhook`. */
-  webhooks: { store: WebhookStore; queue: Pick<Queue, 'publish'>; refusal: (url: string) => string | null };
+  webhooks: {
+    store: WebhookStore;
+    queue: Pick<Queue, 'publish'>;
+    refusal: (url: string) => string | null;
+    onEndpointsChanged?: () => void;
+  };
   /** The in-app inbox: feed, marks, embed tokens, streams. */
   inbox: Omit<InboxDeps, 'authenticator' | 'recordReadIn' | 'logger'> & { streams?: { opened(): void; closed(): void } };
 }

@@ -58,16 +58,17 @@ export interface NotificationStoreOptions {
 }
 
 /**
- * Insert notifications with the outbox rows and first events of those
- * inserted, in one statement on `db` (a transaction of the caller's, for a
- * fan-out page). A notification whose (API key, request id) is taken is not
- * inserted; the ids inserted are returned.
+ * Insert notifications with the outbox rows and first events of those inserted, in one statement on `db` (a
+ * transaction of the caller's, for a fan-out page). A notification whose (API key, request id) is taken is not
+ * inserted; the ids inserted are returned. `alongside`: more `, name as (...)` parts of the statement, which may
+ * read `inserted` (column `value`: the ids inserted), such as the webhook events of `webhooks/intake-events.ts`.
  */
 export async function insertAcceptedIn(
   db: Db,
   rows: NewNotification[],
   outboxRows: NewOutboxRow[],
   events: NewEvent[] = [],
+  alongside: SQL[] = [],
 ): Promise<Set<string>> {
   if (rows.length === 0) return new Set();
   // one statement, so one round trip and atomic without BEGIN/COMMIT: outbox rows only for the notifications inserted
@@ -84,7 +85,7 @@ export async function insertAcceptedIn(
       ? sql`, noted as (${bulkInsertSql(notificationEvents, events, { where: sql`r.notification_id in (select value from inserted)` })})`
       : sql``;
   const result = await db.execute(
-    sql`with inserted as (${insertNotifications})${insertOutbox}${insertEvents} select value from inserted`,
+    sql`with inserted as (${insertNotifications})${insertOutbox}${insertEvents}${sql.join(alongside)} select value from inserted`,
   );
   return new Set(rowsOf<{ value: string }>(result).map((r) => String(r.value)));
 }

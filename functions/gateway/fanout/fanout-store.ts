@@ -3,6 +3,7 @@ import { rowsOf } from '../../../shared/db/bulk-insert.js';
 import type { Db } from '../../../shared/db/create-db.js';
 import { insertAcceptedIn, type NewEvent, type NewNotification, type NewOutboxRow } from '../notification-store.js';
 import { fanouts } from '../schema.js';
+import type { IntakeEvents } from '../webhooks/intake-events.js';
 
 export type FanoutRow = typeof fanouts.$inferSelect;
 export type NewFanout = typeof fanouts.$inferInsert;
@@ -23,8 +24,13 @@ export interface FanoutPage {
   failed: number;
 }
 
+export interface FanoutStoreOptions {
+  /** The webhook events of a page's notifications, written in the statement that inserts them, as intake does. */
+  intakeEvents?: IntakeEvents;
+}
+
 /** Data access for `fanouts`; a page's notifications are written through the intake's own insert. */
-export function createFanoutStore(db: Db) {
+export function createFanoutStore(db: Db, options: FanoutStoreOptions = {}) {
   return {
     /** The new fan-out, or null when this key already used its request id. */
     async insert(row: NewFanout): Promise<FanoutRow | null> {
@@ -65,8 +71,8 @@ export function createFanoutStore(db: Db) {
     },
 
     /**
-     * Write one page in ONE transaction: its notifications and outbox rows,
-     * the cursor and the counts (from the notifications actually inserted),
+     * Write one page in ONE transaction: its notifications and outbox rows
+     * (and their webhook events), the cursor and the counts (from the notifications actually inserted),
      * and the lease renewed (or the fan-out completed). The row is locked
      * first and the page written only if its cursor is still `page.after`:
      * a worker whose lease ran out while another took over writes nothing
@@ -78,7 +84,8 @@ export function createFanoutStore(db: Db) {
           await tx.execute(sql`select cursor from fanouts where id = ${id}::uuid and state = 'running' for update`),
         );
         if (locked.length === 0 || (locked[0]!.cursor ?? null) !== page.after) return null;
-        const inserted = await insertAcceptedIn(tx as unknown as Db, page.rows, page.outboxRows, page.events);
+        const hooks = (await options.intakeEvents?.(page.rows)) ?? [];
+        const inserted = await insertAcceptedIn(tx as unknown as Db, page.rows, page.outboxRows, page.events, hooks);
         const mine = page.rows.filter((r) => inserted.has(r.id!));
         // to be sent: now, or when the subscriber's quiet hours end
         const created = mine.filter((r) => r.status === 'pending' || r.status === 'deferred').length;

@@ -1,12 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { bulkInsert } from '../../../shared/db/bulk-insert.js';
 import type { Db } from '../../../shared/db/create-db.js';
 import { inList } from '../../../shared/db/in-list.js';
-import type { WebhookMessage } from '../../../shared/messages.js';
 import { notificationJson } from '../intake/notification-wire.js';
 import type { StatusMove } from '../notification-store.js';
 import { notifications, outbox } from '../schema.js';
+import { eventRows, type RaisedEvent } from './webhook-event-rows.js';
 import { EVENT_OF_STATUS } from './webhook-events.js';
 import { webhookDeliveries, webhookEndpoints } from './webhook-schema.js';
 
@@ -28,7 +27,7 @@ export function createWebhookEmitter() {
     if (endpoints.length === 0) return;
     const wanted = moved.flatMap((move) => {
       const type = EVENT_OF_STATUS[move.status];
-      const to = type ? endpoints.filter((e) => e.events.includes(type)) : [];
+      const to = type ? endpoints.filter((e) => e.events.includes(type)).map((e) => e.id) : [];
       return type && to.length > 0 ? [{ move, type, to }] : [];
     });
     if (wanted.length === 0) return;
@@ -42,25 +41,17 @@ export function createWebhookEmitter() {
         ),
       );
     const byId = new Map(rows.map((r) => [r.id, r]));
-    const deliveries: Array<typeof webhookDeliveries.$inferInsert> = [];
-    const messages: Array<typeof outbox.$inferInsert> = [];
-    for (const { move, type, to } of wanted) {
+    const events = wanted.flatMap(({ move, type, to }) => {
       const row = byId.get(move.id);
-      if (!row) continue;
-      const payload = { type, timestamp: new Date(move.occurredAt).toISOString(), data: notificationJson(row) };
-      for (const endpoint of to) {
-        const id = randomUUID();
-        deliveries.push({ id, endpointId: endpoint.id, eventType: type, notificationId: row.id, payload });
-        const message: WebhookMessage = {
-          delivery_id: id,
-          endpoint_id: endpoint.id,
-          notification_id: row.id,
-          event_type: type,
-          attempt: 1,
-        };
-        messages.push({ notificationId: row.id, routingKey: 'webhook', payload: message });
-      }
-    }
+      if (!row) return [];
+      const event: RaisedEvent = {
+        type,
+        notificationId: row.id,
+        payload: { type, timestamp: new Date(move.occurredAt).toISOString(), data: notificationJson(row) },
+      };
+      return [{ event, endpointIds: to }];
+    });
+    const { deliveries, messages } = eventRows(events);
     if (deliveries.length === 0) return;
     await bulkInsert(tx, webhookDeliveries, deliveries);
     await bulkInsert(tx, outbox, messages);

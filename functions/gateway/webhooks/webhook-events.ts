@@ -31,3 +31,16 @@ export const EVENT_OF_STATUS: Partial<Record<NotificationStatus, WebhookEventTyp
   suppressed: 'notification.skipped',
   cancelled: 'notification.skipped',
 };
+
+/**
+ * The event intake raises for a notification it records (in the statement
+ * that inserts it): accepted when it is to be sent (now, at its `send_at`, or
+ * after the recipient's quiet hours), skipped when intake already decided it
+ * is not (opted out, address suppressed, rate limited).
+ */
+export const EVENT_AT_INTAKE: Partial<Record<NotificationStatus, WebhookEventType>> = {
+  pending: 'notification.accepted',
+  deferred: 'notification.accepted',
+  skipped: 'notification.skipped',
+  suppressed: 'notification.skipped',
+};

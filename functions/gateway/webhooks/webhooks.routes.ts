@@ -20,6 +20,8 @@ export interface WebhookRoutesDeps {
   queue: Pick<Queue, 'publish'>;
   /** Why the outbound policy refuses a URL before any lookup (`blocked_address`, `scheme_not_allowed`), or null. */
   refusal: (url: string) => string | null;
+  /** An endpoint was created, changed or deleted (intake's cached subscriptions read again). */
+  onEndpointsChanged?: () => void;
   logger: Logger;
 }
 
@@ -42,6 +44,12 @@ export function createWebhookRoutes(deps: WebhookRoutesDeps): Hono<AppEnv> {
     const refused = url === undefined ? null : deps.refusal(url);
     if (refused) throw new UnprocessableError('url_refused', `The outbound policy refuses this URL (${refused})`);
   };
+
+  // every change of an endpoint is seen at once by this replica's intake
+  routes.use('*', async (c, next) => {
+    await next();
+    if (c.req.method !== 'GET' && c.res.status < 300) deps.onEndpointsChanged?.();
+  });
 
   routes.post('/', validate('json', createWebhookBody), async (c) => {
     const body = c.req.valid('json');
