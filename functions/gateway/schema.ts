@@ -128,7 +128,7 @@ export const inboxItems = pgTable(
   ],
 );
 
-export { webhookDeliveries, webhookEndpoints } from './webhooks/webhook-schema.js';
+export { webhookDeliveries, webhookEndpointStats, webhookEndpoints } from './webhooks/webhook-schema.js';
 
 /**
  * Fan-outs: one request sent to every subscriber of a topic. The row holds

@@ -44,7 +44,8 @@ const MAX_RETRY_AFTER_MS = 12 * 3_600_000;
  * endpoint is gone, is done: a redelivered message never sends twice what
  * the receiver acknowledged. A URL the outbound policy refuses (checked at
  * send time, on the resolved address) fails at once. An endpoint whose every
- * attempt has failed for `disableAfterMs` is disabled (logged once), and its
+ * attempt has failed for `disableAfterMs` is disabled (logged once at warn;
+ * `webhook_endpoint.disabled` goes to the other endpoints subscribed), and its
  * deliveries are failed unsent until it is enabled again. What the log keeps of a failure is a code
  * (`http_503`, `response_timeout`), never the remote's body.
  */
@@ -56,8 +57,12 @@ export function createDeliverWebhook(deps: DeliverWebhookDeps): Handler<'webhook
     if (deps.disableAfterMs === undefined) return;
     const hours = Math.round(deps.disableAfterMs / 3_600_000);
     const since = new Date(at.getTime() - deps.disableAfterMs);
-    if (await deps.store.disableIfFailingSince(endpointId, since, `every attempt failed for ${hours} hours`)) {
-      deps.logger.warn({ endpoint_id: endpointId, failing_hours: hours }, 'webhook endpoint disabled: failing for too long');
+    const disabled = await deps.store.disableIfFailingSince(endpointId, since, `every attempt failed for ${hours} hours`);
+    if (disabled) {
+      deps.logger.warn(
+        { endpoint_id: endpointId, failing_hours: hours, announced_to: disabled.announcedTo },
+        'webhook endpoint disabled: failing for too long; webhook_endpoint.disabled raised to the endpoints subscribed to it',
+      );
       deps.calls.forget(endpointId);
     }
   }

@@ -11,6 +11,7 @@ export const WEBHOOK_EVENTS = [
   'notification.read',
   'notification.skipped',
   'workflow_run.completed',
+  'webhook_endpoint.disabled',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number];
 

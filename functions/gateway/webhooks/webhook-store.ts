@@ -1,10 +1,11 @@
 import { and, count, desc, eq, lte, sql } from 'drizzle-orm';
 import type { Db } from '../../../shared/db/create-db.js';
-import { webhookDeliveries, webhookEndpoints } from './webhook-schema.js';
+import { announceDisabledIn } from './endpoint-disabled-event.js';
+import { countAttemptSql, type EndpointHealth, endpointHealthIn } from './webhook-health.js';
+import { type DeliveryRow, type EndpointRow, webhookDeliveries, webhookEndpoints } from './webhook-schema.js';
 import { ROTATION_OVERLAP_MS } from './webhook-secrets.js';
 
-export type EndpointRow = typeof webhookEndpoints.$inferSelect;
-export type DeliveryRow = typeof webhookDeliveries.$inferSelect;
+export type { DeliveryRow, EndpointRow } from './webhook-schema.js';
 
 /** What a PATCH may change. */
 export interface EndpointChanges {
@@ -64,6 +65,14 @@ export function createWebhookStore(db: Db) {
       return row ?? null;
     },
 
+    /** The health of these endpoints (success rate, backlog), by id; two queries whatever their number. */
+    health(rows: EndpointRow[]): Promise<Map<string, EndpointHealth>> {
+      return endpointHealthIn(
+        db,
+        rows.map((r) => r.id),
+      );
+    },
+
     async deleteEndpoint(id: string): Promise<boolean> {
       const removed = await db.delete(webhookEndpoints).where(eq(webhookEndpoints.id, id)).returning({ id: webhookEndpoints.id });
       return removed.length > 0;
@@ -118,7 +127,8 @@ export function createWebhookStore(db: Db) {
     /**
      * Count the attempt on the delivery and keep its answer; `delivered` is
      * final. The endpoint remembers since when it has been failing (null
-     * again after a success).
+     * again after a success) and its last error, and counts the attempt in
+     * the hour's counters of its health.
      */
     async recordAttempt(delivery: DeliveryRow, result: AttemptResult): Promise<void> {
       await db.transaction(async (tx) => {
@@ -139,26 +149,38 @@ export function createWebhookStore(db: Db) {
           .where(eq(webhookDeliveries.id, delivery.id));
         await tx
           .update(webhookEndpoints)
-          .set({
-            failingSince: result.delivered
-              ? null
-              : sql`coalesce(${webhookEndpoints.failingSince}, ${result.at.toISOString()}::timestamptz)`,
-          })
+          .set(
+            result.delivered
+              ? { failingSince: null }
+              : {
+                  failingSince: sql`coalesce(${webhookEndpoints.failingSince}, ${result.at.toISOString()}::timestamptz)`,
+                  lastError: result.error,
+                  lastErrorStatus: result.responseCode,
+                  lastErrorAt: result.at,
+                },
+          )
           .where(eq(webhookEndpoints.id, delivery.endpointId));
+        await tx.execute(countAttemptSql(delivery.endpointId, result.at, result.delivered));
       });
     },
 
     /**
      * Disable an endpoint that has been failing since `before` or earlier
-     * (every attempt since then failed). True when this call disabled it.
+     * (every attempt since then failed), and in the same transaction raise
+     * `webhook_endpoint.disabled` to the other enabled endpoints subscribed
+     * to it (the dead one cannot hear it). Null when this call did not
+     * disable it; else how many endpoints were told.
      */
-    async disableIfFailingSince(id: string, before: Date, reason: string): Promise<boolean> {
-      const disabled = await db
-        .update(webhookEndpoints)
-        .set({ enabled: false, disabledReason: reason, updatedAt: new Date() })
-        .where(and(eq(webhookEndpoints.id, id), eq(webhookEndpoints.enabled, true), lte(webhookEndpoints.failingSince, before)))
-        .returning({ id: webhookEndpoints.id });
-      return disabled.length > 0;
+    async disableIfFailingSince(id: string, before: Date, reason: string): Promise<{ announcedTo: number } | null> {
+      return db.transaction(async (tx) => {
+        const [disabled] = await tx
+          .update(webhookEndpoints)
+          .set({ enabled: false, disabledReason: reason, updatedAt: new Date() })
+          .where(and(eq(webhookEndpoints.id, id), eq(webhookEndpoints.enabled, true), lte(webhookEndpoints.failingSince, before)))
+          .returning();
+        if (!disabled) return null;
+        return { announcedTo: await announceDisabledIn(tx as unknown as Db, disabled) };
+      });
     },
 
     /** A delivery not sent (its endpoint is disabled): failed, with why; a redelivery can still send it. */

@@ -8,6 +8,25 @@ import { WEBHOOK_EVENTS } from './webhook-events.js';
 
 const timestamp = z.iso.datetime({ offset: true });
 
+/** How an endpoint is doing: the dashboard's panel shows exactly this. */
+export const webhookEndpointHealth = z.object({
+  state: z
+    .enum(['healthy', 'failing', 'disabled'])
+    .describe('disabled: it gets nothing (`enabled: false`); failing: every attempt since `failing_since` failed'),
+  window_hours: z.int().describe('The window of `attempts` and `success_rate`: the hour under way and the ones before it'),
+  attempts: z.int().describe('Attempts in the window (a delivery postponed by an open circuit makes none)'),
+  success_rate: z.number().min(0).max(1).nullable().describe('Share of those attempts answered 2xx; null without attempts'),
+  backlog: z.int().describe('Deliveries still to make: first attempts on their way, retries waiting, postponed ones'),
+  last_error: z
+    .object({
+      code: z.string().describe('`http_503`, `response_timeout`, `blocked_address`, ... (never the body)'),
+      status: z.int().nullable().describe('The HTTP status answered; null when no answer came'),
+      at: timestamp,
+    })
+    .nullable()
+    .describe('The last failed attempt, kept after later successes; null if none ever failed'),
+});
+
 export const webhookEndpointResponse = z.object({
   id: z.uuid(),
   url: z.string(),
@@ -19,6 +38,7 @@ export const webhookEndpointResponse = z.object({
   previous_secret_expires_at: timestamp
     .nullable()
     .describe('After a rotation, the old secret also signs until then (24 h); null when only one secret signs'),
+  health: webhookEndpointHealth,
   created_at: timestamp,
   updated_at: timestamp,
 });

@@ -49,6 +49,8 @@ export const WEBHOOK_OPERATIONS = defineOperations([
     path: '/api/v1/webhooks/:id',
     operationId: 'getWebhook',
     summary: 'Read a webhook endpoint (never its secret)',
+    description:
+      "With its `health`: state (healthy, failing, disabled), attempts and success rate over the last 24 hours (by the hour), the backlog of deliveries still to make, and the last error (code, HTTP status, time). An endpoint disabled for failing too long raises `webhook_endpoint.disabled` to the deployment's other endpoints subscribed to it.",
     tags: ['webhooks'],
     auth: 'admin',
     request: { params: webhookIdParam },

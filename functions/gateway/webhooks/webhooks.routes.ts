@@ -38,7 +38,13 @@ export function createWebhookRoutes(deps: WebhookRoutesDeps): Hono<AppEnv> {
     if (!row) throw new NotFoundError(`Webhook endpoint ${id} not found`);
     return row;
   };
-  const withSecret = (row: EndpointRow) => ({ ...endpointJson(row), secret: row.secret });
+  // every answer about an endpoint carries its health (one shape: the GET's)
+  const withHealth = async (rows: EndpointRow[]) => {
+    const health = await deps.store.health(rows);
+    return rows.map((row) => endpointJson(row, health.get(row.id)!));
+  };
+  const oneWithHealth = async (row: EndpointRow) => (await withHealth([row]))[0]!;
+  const withSecret = async (row: EndpointRow) => ({ ...(await oneWithHealth(row)), secret: row.secret });
   // what can be told without DNS is told now; the resolved address is checked at every send
   const callable = (url: string | undefined) => {
     const refused = url === undefined ? null : deps.refusal(url);
@@ -61,29 +67,25 @@ export function createWebhookRoutes(deps: WebhookRoutesDeps): Hono<AppEnv> {
       secret: createWebhookSecret(),
     });
     deps.logger.info({ endpoint_id: row.id }, 'webhook endpoint created');
-    return ok(c, withSecret(row), 'Webhook endpoint created; keep the secret, it is not shown again', 201);
+    return ok(c, await withSecret(row), 'Webhook endpoint created; keep the secret, it is not shown again', 201);
   });
 
   routes.get('/', validate('query', webhooksQuery), async (c) => {
     const q = c.req.valid('query');
     const { rows, total } = await deps.store.listEndpoints(offsetOf(q), q.limit);
-    return okPage(
-      c,
-      rows.map((r) => endpointJson(r)),
-      pageMeta(total, q.page, q.limit),
-    );
+    return okPage(c, await withHealth(rows), pageMeta(total, q.page, q.limit));
   });
 
   routes.get('/:id', validate('param', webhookIdParam), async (c) => {
     const { id } = c.req.valid('param');
-    return ok(c, endpointJson(found(await deps.store.findEndpoint(id), id)));
+    return ok(c, await oneWithHealth(found(await deps.store.findEndpoint(id), id)));
   });
 
   routes.patch('/:id', validate('param', webhookIdParam), validate('json', updateWebhookBody), async (c) => {
     const { id } = c.req.valid('param');
     const changes = c.req.valid('json');
     callable(changes.url);
-    return ok(c, endpointJson(found(await deps.store.updateEndpoint(id, changes), id)), 'Webhook endpoint updated');
+    return ok(c, await oneWithHealth(found(await deps.store.updateEndpoint(id, changes), id)), 'Webhook endpoint updated');
   });
 
   routes.delete('/:id', validate('param', webhookIdParam), async (c) => {
@@ -97,7 +99,7 @@ export function createWebhookRoutes(deps: WebhookRoutesDeps): Hono<AppEnv> {
     const { id } = c.req.valid('param');
     const row = found(await deps.store.rotateSecret(id, createWebhookSecret()), id);
     deps.logger.info({ endpoint_id: id }, 'webhook secret rotated');
-    return ok(c, withSecret(row), 'Secret rotated; the old one also signs for 24 hours');
+    return ok(c, await withSecret(row), 'Secret rotated; the old one also signs for 24 hours');
   });
 
   routes.get('/:id/deliveries', validate('param', webhookIdParam), validate('query', webhooksQuery), async (c) => {
