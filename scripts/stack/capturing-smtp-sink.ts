@@ -66,8 +66,14 @@ export async function startCapturingSmtpSink(port = 0, host = '127.0.0.1'): Prom
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => resolve());
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
+  // smtp-server re-emits every client connection's socket error on the server: a client killed
+  // mid-session (kill -9 of the email process) resets its connections, which is no fault of the sink
+  server.on('error', () => undefined);
   const address = server.server.address() as AddressInfo;
   return {
     host,

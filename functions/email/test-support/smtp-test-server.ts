@@ -130,6 +130,8 @@ export async function startSmtpTestServer(options: { countOnly?: boolean } = {})
     },
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  // smtp-server re-emits each client connection's socket error on the server; a reset client is not a server fault
+  server.on('error', () => undefined);
   state.port = (server.server.address() as AddressInfo).port;
   return state;
 }
