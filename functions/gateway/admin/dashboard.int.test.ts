@@ -94,6 +94,12 @@ describe('dashboard in headless Chromium', () => {
       .poll(async () => (await kit.request('GET', '/api/v1/admin/dead-letters')).body.data.dead_letter_depth, { timeout: 15_000 })
       .toBe(1);
 
+    // an endpoint for an event this test never raises: its row shows its health, nothing sent yet
+    const hook = await kit.request('POST', '/api/v1/webhooks', {
+      body: { url: 'https://hooks.example.com/dashboard', events: ['notification.read'], description: 'ops' },
+    });
+    expect(hook.status).toBe(201);
+
     // Act + Assert: a wrong key is refused with a clear message
     await page.goto(`${base}/dashboard`);
     await page.fill('#api-key', 'nk_not-a-real-key');
@@ -106,6 +112,13 @@ describe('dashboard in headless Chromium', () => {
     await page.click('#login-submit');
     await page.waitForSelector('#board:not([hidden])');
     expect(await page.isHidden('#login')).toBe(true);
+
+    // the webhook endpoints panel: the endpoint with its state, success rate, backlog and last error
+    const hookRow = await page.waitForSelector(`#webhooks tr[data-endpoint="${hook.body.data.id}"]`);
+    const hookText = await hookRow.textContent();
+    expect(hookText).toContain('https://hooks.example.com/dashboard');
+    expect(hookText).toContain('healthy');
+    expect(hookText).toContain('0 attempts');
 
     // the notification sent above is in the list; searching by its request id finds it alone
     await page.waitForSelector(`#notifications tr[data-id="${id}"]`);

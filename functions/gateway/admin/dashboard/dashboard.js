@@ -1,6 +1,7 @@
 // The operator dashboard: plain browser JavaScript, no build step, no CDN.
 // Everything it shows comes from the gateway's /api/v1/admin/* routes (scope
-// admin) and GET /api/v1/notifications/:id (the timeline); it polls every 2 s.
+// admin), GET /api/v1/webhooks (endpoints with their health) and
+// GET /api/v1/notifications/:id (the timeline); it polls every 2 s.
 // biome-ignore lint/suspicious/noRedundantUseStrict: a classic script (not a module) in the browser
 'use strict';
 
@@ -10,6 +11,8 @@ const POLL_MS = 2000;
 const DEAD_LETTERS_MAX_AGE_MS = 30_000;
 const KEY_STORAGE = 'notify.dashboard.key';
 const PAGE_SIZE = 15;
+// endpoints shown with their health (the newest first; the count says how many there are)
+const WEBHOOK_LIMIT = 50;
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
 const $ = (id) => document.getElementById(id);
@@ -307,6 +310,51 @@ function renderDeadLetters(d) {
   );
 }
 
+function renderWebhooks(page) {
+  const { data, meta } = page;
+  $('webhook-count').textContent = `(${fmt.format(meta.total)})`;
+  const body = $('webhooks').tBodies[0];
+  if (data.length === 0) {
+    body.replaceChildren(emptyRow(5, 'No webhook endpoints. Register one with POST /api/v1/webhooks.'));
+    return;
+  }
+  const percent = (rate) => (rate === null ? '–' : `${(rate * 100).toFixed(rate === 1 ? 0 : 1)} %`);
+  body.replaceChildren(
+    ...data.map((e) => {
+      const h = e.health;
+      const error = h.last_error;
+      return el(
+        'tr',
+        { 'data-endpoint': e.id },
+        el(
+          'td',
+          { class: 'reason' },
+          el('div', { class: 'mono' }, e.url),
+          e.description ? el('div', { class: 'muted small' }, e.description) : null,
+        ),
+        el(
+          'td',
+          {},
+          el('span', { class: `badge ${h.state}` }, h.state),
+          e.disabled_reason ? el('div', { class: 'muted small' }, e.disabled_reason) : null,
+        ),
+        el(
+          'td',
+          { class: 'num', title: `${fmt.format(h.attempts)} attempts` },
+          percent(h.success_rate),
+          el('div', { class: 'muted small' }, `${fmt.format(h.attempts)} attempts`),
+        ),
+        el('td', { class: 'num' }, fmt.format(h.backlog)),
+        el(
+          'td',
+          { class: 'reason' },
+          error ? `${error.code}${error.status ? ` (${error.status})` : ''} · ${dateTimeOf(error.at)}` : '–',
+        ),
+      );
+    }),
+  );
+}
+
 function renderNotifications(page) {
   const { data, meta } = page;
   $('notif-count').textContent = `(${fmt.format(meta.total)})`;
@@ -399,6 +447,9 @@ async function refresh() {
         renderIfChanged('dead', d.data, renderDeadLetters);
       }
     }),
+    api('GET', `/api/v1/webhooks?limit=${WEBHOOK_LIMIT}`).then((r) =>
+      renderIfChanged('webhooks', { data: r.data, meta: r.meta }, renderWebhooks),
+    ),
     api('GET', searchPath()).then((r) =>
       renderIfChanged('list', { data: r.data, meta: r.meta, selected: state.selectedId }, renderNotifications),
     ),
