@@ -6,7 +6,7 @@ import { createMemoryQueue } from '../../../shared/queue/memory-queue.js';
 import { testDatabases } from '../../../shared/test-support/test-databases.js';
 import { openPlatform, type PlatformKit } from '../test-support/platform-kit.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../test-support/webhook-receiver.js';
-import { webhookEndpoints } from './webhook-schema.js';
+import { webhookEndpointStats, webhookEndpoints } from './webhook-schema.js';
 
 const DAY_MS = 24 * 3_600_000;
 // short retries (0.3 s doubling) so an outage of 1.5 s is over after a few attempts
@@ -54,6 +54,12 @@ describe.each(testDatabases())('webhook endpoint health on $kind', (target) => {
 
   it('shows the backlog while the receiver is down, then the success rate and the last error after it recovered', async () => {
     const { id, receiver } = await endpointAt(1_500, ['notification.accepted']);
+    // counters from before the window: not counted; those past two days are deleted by the next attempt
+    const hoursAgo = (h: number) => new Date(Math.floor(Date.now() / 3_600_000 - h) * 3_600_000);
+    await kit.infra.database.db.insert(webhookEndpointStats).values([
+      { endpointId: id, hour: hoursAgo(30), attempts: 7, delivered: 0 },
+      { endpointId: id, hour: hoursAgo(72), attempts: 5, delivered: 0 },
+    ]);
     expect(await healthOf(id)).toEqual({
       state: 'healthy',
       window_hours: 24,
@@ -73,6 +79,12 @@ describe.each(testDatabases())('webhook endpoint health on $kind', (target) => {
     expect(health.attempts).toBe(receiver.refused + 1);
     expect(health.success_rate).toBeCloseTo(1 / health.attempts);
     expect(Date.now() - Date.parse(health.last_error.at)).toBeLessThan(60_000);
+    const kept = await kit.infra.database.db
+      .select({ hour: webhookEndpointStats.hour })
+      .from(webhookEndpointStats)
+      .where(eq(webhookEndpointStats.endpointId, id));
+    expect(kept.map((r) => r.hour.getTime())).not.toContain(hoursAgo(72).getTime());
+    expect(kept.map((r) => r.hour.getTime())).toContain(hoursAgo(30).getTime());
     // the list answers the same shape
     const listed = (await kit.request('GET', '/api/v1/webhooks?limit=100')).body.data.find((e: { id: string }) => e.id === id);
     expect(listed.health).toEqual(health);

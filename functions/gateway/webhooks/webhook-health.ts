@@ -49,11 +49,24 @@ export async function endpointHealthIn(db: Db, ids: string[], now: Date = new Da
   return health;
 }
 
-/** The hourly counters' upsert for one attempt, in the transaction that records it. */
+/** Hourly counters older than this are deleted as the endpoint's next attempts are counted. */
+const KEPT_HOURS = 2 * HEALTH_WINDOW_HOURS;
+
+/**
+ * The hourly counters' upsert for one attempt, in the transaction that
+ * records it; the same statement drops the endpoint's counters past
+ * {@link KEPT_HOURS} (found on the primary key; none, mostly), so the table
+ * stays at about 48 rows per endpoint.
+ */
 export function countAttemptSql(endpointId: string, at: Date, delivered: boolean) {
   const one = delivered ? 1 : 0;
-  return sql`insert into ${webhookEndpointStats} (endpoint_id, hour, attempts, delivered)
-    values (${endpointId}::uuid, date_trunc('hour', ${at.toISOString()}::timestamptz), 1, ${one})
+  const hour = sql`date_trunc('hour', ${at.toISOString()}::timestamptz)`;
+  return sql`with pruned as (
+      delete from ${webhookEndpointStats}
+      where endpoint_id = ${endpointId}::uuid and hour < ${hour} - make_interval(hours => ${KEPT_HOURS})
+    )
+    insert into ${webhookEndpointStats} (endpoint_id, hour, attempts, delivered)
+    values (${endpointId}::uuid, ${hour}, 1, ${one})
     on conflict (endpoint_id, hour) do update set attempts = ${webhookEndpointStats}.attempts + 1,
       delivered = ${webhookEndpointStats}.delivered + excluded.delivered`;
 }
