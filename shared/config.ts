@@ -59,6 +59,8 @@ const envSchema = z.object({
   FANOUT_PAGE_SIZE: positiveInt.default(500),
   /** How long a gateway holds a fan-out between pages; one that died holding it loses it after this. */
   FANOUT_LEASE_MS: positiveInt.default(30_000),
+  /** How long a gateway holds a workflow run while it takes its steps; one that died holding it loses it after this. */
+  WORKFLOW_LEASE_MS: positiveInt.default(30_000),
   /** Lifetime of an inbox embed token (`POST /api/v1/inbox/tokens`). */
   INBOX_TOKEN_TTL_SECONDS: positiveInt.default(3600),
   /** How often an idle inbox stream sends a heartbeat. */
@@ -142,6 +144,7 @@ export interface Config {
     quietHoursBypassPriority: number;
     fanoutPageSize: number;
     fanoutLeaseMs: number;
+    workflowLeaseMs: number;
   };
   inbox: { tokenTtlSeconds: number; heartbeatMs: number };
   auth: {
@@ -259,6 +262,7 @@ export function loadConfig(env: Env = process.env): Config {
       outboxBatchSize: e.OUTBOX_BATCH_SIZE,
       fanoutPageSize: e.FANOUT_PAGE_SIZE,
       fanoutLeaseMs: e.FANOUT_LEASE_MS,
+      workflowLeaseMs: e.WORKFLOW_LEASE_MS,
     },
     inbox: { tokenTtlSeconds: e.INBOX_TOKEN_TTL_SECONDS, heartbeatMs: e.INBOX_HEARTBEAT_MS },
     auth: {

@@ -22,6 +22,8 @@ import { createGatewayInternalRoutes } from './status/internal.routes.js';
 import { createStatusRoutes } from './status/status.routes.js';
 import { createSuppressionRoutes } from './suppressions/suppressions.routes.js';
 import { createWebhookRoutes } from './webhooks/webhooks.routes.js';
+import { createWorkflowRoutes } from './workflows/definitions/workflows.routes.js';
+import { createWorkflowRunRoutes } from './workflows/runs/workflow-runs.routes.js';
 
 /** The gateway's HTTP app: notification intake and tracking, and the one public entry point. */
 export function createGatewayApp(deps: GatewayAppDeps & MetricsDeps): Hono<AppEnv> {
@@ -42,6 +44,8 @@ export function createGatewayApp(deps: GatewayAppDeps & MetricsDeps): Hono<AppEn
   });
   app.route('/api/v1/notifications', createNotificationsRoutes(deps));
   app.route('/api/v1/fanouts', createFanoutsRoutes(deps));
+  app.route('/api/v1/workflows', createWorkflowRoutes({ ...deps.workflows, authenticator: deps.authenticator }));
+  app.route('/api/v1/workflow-runs', createWorkflowRunRoutes({ ...deps.workflows, authenticator: deps.authenticator }));
   app.route('/api/v1', createStatusRoutes(deps));
   app.route('/api/v1/suppressions', createSuppressionRoutes(deps));
   app.route(

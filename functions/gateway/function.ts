@@ -40,6 +40,8 @@ import { createEndpointBreakers } from './webhooks/endpoint-breakers.js';
 import { createIntakeEvents } from './webhooks/intake-events.js';
 import { createWebhookStore } from './webhooks/webhook-store.js';
 import { createWebhookSubscriptions } from './webhooks/webhook-subscriptions.js';
+import { createWorkflows } from './workflows/create-workflows.js';
+import { createWorkflowMetrics } from './workflows/workflow-metrics.js';
 
 const BATCH_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
 /** Bytes of a webhook receiver's answer read (only its status and headers matter). */
@@ -123,6 +125,18 @@ export const gatewayFunction: FunctionModule = {
       quietHours: { bypassPriority: config.gateway.quietHoursBypassPriority },
       onQueued: () => relay.nudge(),
     });
+    const workflows = createWorkflows({
+      db: database.db,
+      intake,
+      notifications: store,
+      users,
+      templates,
+      cache,
+      logger,
+      limits: { perKeyPerMinute: config.gateway.rateLimitPerKeyPerMinute },
+      leaseMs: config.gateway.workflowLeaseMs,
+      onFinished: createWorkflowMetrics(metrics).finished,
+    });
     const fanoutStore = createFanoutStore(database.db, { intakeEvents });
     const fanoutWorker = createFanoutWorker({
       store: fanoutStore,
@@ -157,6 +171,7 @@ export const gatewayFunction: FunctionModule = {
       coalescer: createIntakeCoalescer({ intake }),
       store,
       fanouts: { intake: fanoutIntake, store: fanoutStore },
+      workflows: workflows.routes,
       recorder,
       suppressions: createSuppressionStore(database.db),
       authenticator: createRemoteAuthenticator({ userFetcher, cache, seal }),
@@ -209,6 +224,7 @@ export const gatewayFunction: FunctionModule = {
       async start() {
         relay.start();
         fanoutWorker.start();
+        workflows.worker.start();
         latency.start();
         statusConsumer = await queue.consume('status', createRecordStatus(recorder), { concurrency: 200 });
         inAppConsumer = await queue.consume('in_app', deliverInApp, { concurrency: 50 });
@@ -221,8 +237,9 @@ export const gatewayFunction: FunctionModule = {
         await inAppConsumer?.stop();
         await statusConsumer?.stop();
         await inboxBus.close();
-        // the fan-out worker's last page queues into the outbox: stop it before the relay
+        // the fan-out worker's last page, and a workflow's last send, queue into the outbox: stop them before the relay
         await fanoutWorker.stop();
+        await workflows.worker.stop();
         await relay.stop();
         latency.stop();
       },

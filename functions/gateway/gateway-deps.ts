@@ -13,6 +13,7 @@ import type { NotificationStore } from './notification-store.js';
 import type { StatusRecorder } from './status/status-recorder.js';
 import type { SuppressionStore } from './suppressions/suppression-store.js';
 import type { WebhookStore } from './webhooks/webhook-store.js';
+import type { WorkflowDeps } from './workflows/workflow-deps.js';
 
 /** What the gateway's routes need: ports and settings, no adapters. */
 export interface GatewayAppDeps {
@@ -22,6 +23,8 @@ export interface GatewayAppDeps {
   store: NotificationStore;
   /** Sending to a topic: `POST /api/v1/notifications` with `topic_key`, and `GET /api/v1/fanouts/:id`. */
   fanouts: { intake: FanoutIntake; store: FanoutStore };
+  /** Workflow definitions, triggers and runs (`/api/v1/workflows`, `/api/v1/workflow-runs`). */
+  workflows: WorkflowDeps;
   recorder: StatusRecorder;
   /** The suppression list, as operators manage it (`/api/v1/suppressions`). */
   suppressions: SuppressionStore;

@@ -174,3 +174,13 @@ export const fanouts = pgTable(
     index('fanouts_running_idx').on(t.leasedUntil).where(sql`${t.state} = 'running'`),
   ],
 );
+
+export {
+  workflowDigestEvents,
+  workflowDigests,
+  workflowRunSteps,
+  workflowRuns,
+  workflows,
+  workflowThrottlePasses,
+  workflowVersions,
+} from './workflows/workflow-schema.js';

@@ -6,6 +6,8 @@ export interface LogContext {
   notification_id?: string;
   /** A request sent to a topic (`POST /api/v1/notifications` with `topic_key`). */
   fanout_id?: string;
+  /** A workflow run (its trigger, its steps). */
+  workflow_run_id?: string;
 }
 
 const storage = new AsyncLocalStorage<LogContext>();
