@@ -178,6 +178,8 @@ function pathFor(world: World, r: PublicRoute): string {
     message_id: randomUUID(),
     topic_key: 'kit-topic',
     fanout_id: randomUUID(),
+    key: 'kit-flow',
+    run_id: randomUUID(),
   };
   return fillPath(r.path, Object.fromEntries(paramsOf(r.path).map((name) => [name, values[name]!])));
 }

@@ -30,6 +30,7 @@ import {
 } from './intake/notification.schemas.js';
 import { SUPPRESSION_OPERATIONS } from './suppressions/suppressions.openapi.js';
 import { WEBHOOK_OPERATIONS } from './webhooks/webhooks.openapi.js';
+import { WORKFLOW_OPERATIONS } from './workflows/workflows.openapi.js';
 
 export { FORWARDED_PREFIXES } from './forwarding/forwarded-routes.js';
 
@@ -172,6 +173,7 @@ export const GATEWAY_OPERATIONS = defineOperations([
   ...INBOX_OPERATIONS,
   ...SUPPRESSION_OPERATIONS,
   ...WEBHOOK_OPERATIONS,
+  ...WORKFLOW_OPERATIONS,
 ]);
 
 /** The operations of the other functions that the gateway forwards (their `/api/v1/...` routes under a forwarded prefix). */
@@ -199,6 +201,7 @@ export function buildGatewayOpenApi(): OpenApiDocument {
       admin: 'Operator views behind the dashboard (`GET /dashboard`): queues, dead letters, throughput, search',
       inbox: "In-app notifications: a user's inbox and its live stream",
       webhooks: 'Signed outbound webhooks (Standard Webhooks): endpoints, secrets, the delivery log',
+      workflows: 'Workflows: sends, delays, digests, throttles and conditions, run durably per recipient',
       ...USER_TAGS,
       ...TEMPLATE_TAGS,
       'email events': 'SES feedback over SNS (email function)',

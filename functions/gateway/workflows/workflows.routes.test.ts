@@ -44,14 +44,19 @@ describe.each(testDatabases())('workflow definitions and triggers on $kind', (ta
   it('refuses a taken key (409), bad steps (400) and a step whose template does not exist (422)', async () => {
     const key = await wf.define([send]);
     expect((await create({ workflow_key: key, name: 'again', steps: [send] })).status).toBe(409);
-    const bad = async (steps: unknown[]) => (await create({ workflow_key: `x-${randomUUID().slice(0, 8)}`, name: 'x', steps })).status;
+    const bad = async (steps: unknown[]) =>
+      (await create({ workflow_key: `x-${randomUUID().slice(0, 8)}`, name: 'x', steps })).status;
     expect(await bad([{ type: 'delay', duration: '1 hour' }, send])).toBe(400);
     expect(await bad([{ type: 'delay', duration: 'PT0S' }, send])).toBe(400);
     expect(await bad([{ type: 'teleport' }, send])).toBe(400);
     expect(await bad([{ type: 'delay', duration: 'PT1M' }])).toBe(400);
     expect(await bad([{ ...send, if: { previous: 'vanished' } }])).toBe(400);
     expect(await bad([{ ...send, extra: true }])).toBe(400);
-    const missing = await create({ workflow_key: `y-${randomUUID().slice(0, 8)}`, name: 'y', steps: [{ ...send, template_code: 'nope' }] });
+    const missing = await create({
+      workflow_key: `y-${randomUUID().slice(0, 8)}`,
+      name: 'y',
+      steps: [{ ...send, template_code: 'nope' }],
+    });
     expect(missing.status).toBe(422);
     expect(missing.body.message).toContain('step 0 (nope on email)');
   });

@@ -49,7 +49,10 @@ export function createWorkflowStore(db: Db) {
     },
 
     /** The next version (not active until activated); null when there is no such workflow. */
-    async addVersion(key: string, input: { steps: WorkflowStep[]; name?: string | undefined }): Promise<WorkflowWithVersion | null> {
+    async addVersion(
+      key: string,
+      input: { steps: WorkflowStep[]; name?: string | undefined },
+    ): Promise<WorkflowWithVersion | null> {
       return db.transaction(async (tx) => {
         const [workflow] = await tx.select().from(workflows).where(eq(workflows.workflowKey, key)).for('update');
         if (!workflow) return null;

@@ -14,7 +14,10 @@ export function workflowJson({ workflow, version }: WorkflowWithVersion): z.outp
   };
 }
 
-export function workflowVersionJson(workflow: WorkflowRow, version: WorkflowVersionRow): z.output<typeof workflowVersionResponse> {
+export function workflowVersionJson(
+  workflow: WorkflowRow,
+  version: WorkflowVersionRow,
+): z.output<typeof workflowVersionResponse> {
   return {
     version: version.version,
     active: version.version === workflow.activeVersion,

@@ -110,29 +110,40 @@ export function createWorkflowRoutes(deps: WorkflowDeps & { authenticator: Authe
     return c.json(answer.body, answer.status);
   });
 
-  routes.post('/:key/trigger/batch', sender, validate('param', workflowKeyParam), validate('json', triggerBatchBody), async (c) => {
-    const { key } = c.req.valid('param');
-    const { triggers } = c.req.valid('json');
-    const results = await deps.trigger.acceptMany(
-      keyIdOf(c),
-      key,
-      triggers.map((body) => ({ body, correlationId: c.var.correlationId })),
-    );
-    const items = results.map((r, index) =>
-      'answer' in r
-        ? { index, status_code: r.answer.status, replayed: r.answer.replayed, ...r.answer.body }
-        : { index, status_code: r.error.status, replayed: false, ...errorEnvelope(r.error.code, r.error.message, r.error.details) },
-    );
-    const accepted = items.filter((i) => i.status_code < 300).length;
-    return c.json(
-      {
-        success: true,
-        data: { accepted, rejected: items.length - accepted, items },
-        message: `${accepted} of ${items.length} triggers accepted`,
-      },
-      207,
-    );
-  });
+  routes.post(
+    '/:key/trigger/batch',
+    sender,
+    validate('param', workflowKeyParam),
+    validate('json', triggerBatchBody),
+    async (c) => {
+      const { key } = c.req.valid('param');
+      const { triggers } = c.req.valid('json');
+      const results = await deps.trigger.acceptMany(
+        keyIdOf(c),
+        key,
+        triggers.map((body) => ({ body, correlationId: c.var.correlationId })),
+      );
+      const items = results.map((r, index) =>
+        'answer' in r
+          ? { index, status_code: r.answer.status, replayed: r.answer.replayed, ...r.answer.body }
+          : {
+              index,
+              status_code: r.error.status,
+              replayed: false,
+              ...errorEnvelope(r.error.code, r.error.message, r.error.details),
+            },
+      );
+      const accepted = items.filter((i) => i.status_code < 300).length;
+      return c.json(
+        {
+          success: true,
+          data: { accepted, rejected: items.length - accepted, items },
+          message: `${accepted} of ${items.length} triggers accepted`,
+        },
+        207,
+      );
+    },
+  );
 
   return routes;
 }

@@ -1,7 +1,14 @@
 import { and, asc, eq, isNull, lte, or, sql } from 'drizzle-orm';
 import { rowsOf } from '../../../../shared/db/bulk-insert.js';
 import type { Db } from '../../../../shared/db/create-db.js';
-import { type RunState, workflowDigestEvents, workflowDigests, workflowRunSteps, workflowRuns, workflowThrottlePasses } from '../workflow-schema.js';
+import {
+  type RunState,
+  workflowDigestEvents,
+  workflowDigests,
+  workflowRunSteps,
+  workflowRuns,
+  workflowThrottlePasses,
+} from '../workflow-schema.js';
 
 export type RunRow = typeof workflowRuns.$inferSelect;
 export type NewRun = typeof workflowRuns.$inferInsert;
@@ -164,10 +171,7 @@ export function createRunStore(db: Db) {
      * say where the run goes, record the step and move the run. Null when
      * the run moved on or finished meanwhile (another worker, a cancel).
      */
-    async takeStep(
-      run: RunRow,
-      step: (held: StepTx) => Promise<{ record: StepRecord; move: RunMove }>,
-    ): Promise<RunRow | null> {
+    async takeStep(run: RunRow, step: (held: StepTx) => Promise<{ record: StepRecord; move: RunMove }>): Promise<RunRow | null> {
       return db.transaction(async (tx) => {
         const [held] = await tx
           .select()
@@ -229,7 +233,14 @@ export function createRunStore(db: Db) {
     async joinDigest(tx: Db, run: RunRow, key: string, closesAt: Date): Promise<string> {
       const [digest] = await tx
         .insert(workflowDigests)
-        .values({ runId: run.id, workflowId: run.workflowId, userId: run.userId, stepIndex: run.stepIndex, digestKey: key, closesAt })
+        .values({
+          runId: run.id,
+          workflowId: run.workflowId,
+          userId: run.userId,
+          stepIndex: run.stepIndex,
+          digestKey: key,
+          closesAt,
+        })
         .onConflictDoUpdate({
           target: [workflowDigests.workflowId, workflowDigests.userId, workflowDigests.stepIndex, workflowDigests.digestKey],
           set: { joined: sql`${workflowDigests.joined} + 1` },
@@ -264,7 +275,12 @@ export function createRunStore(db: Db) {
      * and step with a transaction-scoped advisory lock, so concurrent runs
      * cannot both take the last slot.
      */
-    async passThrottle(tx: Db, run: RunRow, limit: number, windowMs: number): Promise<{ passed: true } | { passed: false; freeAt: Date }> {
+    async passThrottle(
+      tx: Db,
+      run: RunRow,
+      limit: number,
+      windowMs: number,
+    ): Promise<{ passed: true } | { passed: false; freeAt: Date }> {
       const scope = `${run.workflowId}:${run.userId}:${run.stepIndex}`;
       await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`workflow-throttle:${scope}`}))`);
       const since = sql`now() - ${`${windowMs} milliseconds`}::interval`;
@@ -280,14 +296,16 @@ export function createRunStore(db: Db) {
         .where(window)
         .orderBy(asc(workflowThrottlePasses.passedAt));
       // passes that left the window count no more
-      await tx.delete(workflowThrottlePasses).where(
-        and(
-          eq(workflowThrottlePasses.workflowId, run.workflowId),
-          eq(workflowThrottlePasses.userId, run.userId),
-          eq(workflowThrottlePasses.stepIndex, run.stepIndex),
-          sql`${workflowThrottlePasses.passedAt} <= ${since}`,
-        ),
-      );
+      await tx
+        .delete(workflowThrottlePasses)
+        .where(
+          and(
+            eq(workflowThrottlePasses.workflowId, run.workflowId),
+            eq(workflowThrottlePasses.userId, run.userId),
+            eq(workflowThrottlePasses.stepIndex, run.stepIndex),
+            sql`${workflowThrottlePasses.passedAt} <= ${since}`,
+          ),
+        );
       if (passes.length < limit) {
         await tx
           .insert(workflowThrottlePasses)

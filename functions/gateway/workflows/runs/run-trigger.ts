@@ -74,7 +74,10 @@ export function createRunTrigger(deps: RunTriggerDeps) {
     }
     const requestId = request.idempotencyKey ?? parsed.data.request_id;
     if (!requestId) {
-      throw new ValidationError([{ field: 'request_id', message: 'required (or send an Idempotency-Key header)' }], 'request body');
+      throw new ValidationError(
+        [{ field: 'request_id', message: 'required (or send an Idempotency-Key header)' }],
+        'request body',
+      );
     }
     const body = { ...parsed.data, request_id: requestId, workflow_key: workflowKey };
     const hash = canonicalHash(body);

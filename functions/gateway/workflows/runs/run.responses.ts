@@ -13,7 +13,9 @@ export const RUN_STEP_STATES = ['pending', 'waiting', 'completed', 'skipped', 'd
 export const runStepResponse = z.object({
   index: z.int(),
   type: z.enum(['send', 'delay', 'digest', 'throttle']),
-  state: z.enum(RUN_STEP_STATES).describe('`pending` until the run reaches it; `waiting` while a delay, digest window or deferral holds it'),
+  state: z
+    .enum(RUN_STEP_STATES)
+    .describe('`pending` until the run reaches it; `waiting` while a delay, digest window or deferral holds it'),
   notification_id: z.uuid().nullable().describe('The notification a send step created'),
   detail: z.string().nullable(),
   wait_until: timestamp.nullable(),

@@ -11,7 +11,9 @@ import type { WorkflowDeps } from '../workflow-deps.js';
 import { runJson, runWithSteps } from './run-wire.js';
 
 /** `/api/v1/workflow-runs/:id`: a run with its steps, and its cancel, for the key that triggered it (or an admin key). */
-export function createWorkflowRunRoutes(deps: Pick<WorkflowDeps, 'store' | 'runs'> & { authenticator: Authenticator }): Hono<AppEnv> {
+export function createWorkflowRunRoutes(
+  deps: Pick<WorkflowDeps, 'store' | 'runs'> & { authenticator: Authenticator },
+): Hono<AppEnv> {
   const routes = new Hono<AppEnv>({ strict: false });
   const sender = requireAuth({ authenticator: deps.authenticator, scope: 'send' });
 

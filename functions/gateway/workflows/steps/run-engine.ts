@@ -57,7 +57,10 @@ export function createRunEngine(deps: RunEngineDeps) {
   }
 
   /** A send, made before its step's transaction (intake writes on its own connection): intake's answer as the step's record. */
-  async function send(run: RunRow, step: Extract<WorkflowStep, { type: 'send' }>): Promise<{ record: StepRecord; move: RunMove }> {
+  async function send(
+    run: RunRow,
+    step: Extract<WorkflowStep, { type: 'send' }>,
+  ): Promise<{ record: StepRecord; move: RunMove }> {
     const result = await deps.send(run.apiKeyId, {
       body: {
         notification_type: step.channel,
@@ -88,12 +91,18 @@ export function createRunEngine(deps: RunEngineDeps) {
     };
   }
 
-  async function digest(held: StepTx, step: Extract<WorkflowStep, { type: 'digest' }>): Promise<{ record: StepRecord; move: RunMove }> {
+  async function digest(
+    held: StepTx,
+    step: Extract<WorkflowStep, { type: 'digest' }>,
+  ): Promise<{ record: StepRecord; move: RunMove }> {
     const { tx, run, record } = held;
     if (record?.state === 'waiting') {
       // the window closed: no trigger joins any more, and what joined goes to the next step
       const events = await deps.runs.closeDigest(tx, run.id);
-      return { record: { state: 'completed', detail: `${events.length} collected` }, move: { kind: 'next', dueAt: now(), events } };
+      return {
+        record: { state: 'completed', detail: `${events.length} collected` },
+        move: { kind: 'next', dueAt: now(), events },
+      };
     }
     const closesAt = new Date(now().getTime() + durationMs(step.window)!);
     const key = renderKey(step.key, { payload: run.payload });
@@ -128,7 +137,10 @@ export function createRunEngine(deps: RunEngineDeps) {
     return step.type === 'send' ? send(run, step) : null;
   }
 
-  async function inTx(held: StepTx, step: Exclude<WorkflowStep, { type: 'send' }>): Promise<{ record: StepRecord; move: RunMove }> {
+  async function inTx(
+    held: StepTx,
+    step: Exclude<WorkflowStep, { type: 'send' }>,
+  ): Promise<{ record: StepRecord; move: RunMove }> {
     const { run, record } = held;
     switch (step.type) {
       case 'delay': {
@@ -181,7 +193,10 @@ export function createRunEngine(deps: RunEngineDeps) {
           current = await takeOne(at, steps);
         } catch (err) {
           if (!(err instanceof NotYet)) throw err;
-          deps.logger.info({ workflow_run_id: at.id, retry_at: err.retryAt.toISOString() }, 'workflow send held back; tried again later');
+          deps.logger.info(
+            { workflow_run_id: at.id, retry_at: err.retryAt.toISOString() },
+            'workflow send held back; tried again later',
+          );
           current = await deps.runs.postpone(at, err.retryAt);
         }
       }
