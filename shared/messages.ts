@@ -48,6 +48,12 @@ const deliveryBase = {
   metadata: z.record(z.string(), z.unknown()).default({}),
   /** W3C trace context of the request that accepted the notification. */
   traceparent: z.string().max(512).optional(),
+  /**
+   * A later channel of the notification's list follows this one: a permanent
+   * failure here is final (recorded, not dead-lettered, so no redrive sends
+   * on this channel after the next one did) and its report says `final`.
+   */
+  fallback: z.boolean().optional(),
 };
 
 export const emailMessageSchema = z.object({
@@ -83,6 +89,12 @@ export const statusMessageSchema = z.object({
    * complaint). The gateway, which owns the suppression list, records it.
    */
   suppress: z.object({ address: z.email(), reason: z.enum(['hard_bounce', 'complaint']) }).optional(),
+  /**
+   * This channel has given the notification up for good (a permanent failure,
+   * an opt-out or suppression, recorded by the worker): the gateway moves a
+   * notification with a channel list on to its next channel.
+   */
+  final: z.literal(true).optional(),
 });
 
 /**

@@ -10,7 +10,10 @@ import { recordStatusesIn, type StatusMove, type StatusReport } from './status/r
 
 export type { StatusMove, StatusReport } from './status/record-statuses.js';
 
-export type NotificationRow = typeof notifications.$inferSelect;
+/** A stored notification; `fallback` may be absent from a row built before its insert (null once read back). */
+export type NotificationRow = Omit<typeof notifications.$inferSelect, 'fallback'> & {
+  fallback?: (typeof notifications.$inferSelect)['fallback'] | undefined;
+};
 export type NewNotification = typeof notifications.$inferInsert;
 export type EventRow = typeof notificationEvents.$inferSelect;
 export type NewEvent = typeof notificationEvents.$inferInsert;

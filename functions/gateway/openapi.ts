@@ -62,7 +62,7 @@ export const GATEWAY_OPERATIONS = defineOperations([
     operationId: 'sendNotification',
     summary: 'Send a notification',
     description:
-      "Deduplicated on `request_id` (or the `Idempotency-Key` header) per API key: a replay answers the original with `Idempotent-Replayed: true`; the same id with another body is 409. 202 when queued; 200 when recorded as `skipped` (channel off, category opted out) or `suppressed`. Name the recipient by exactly one of `user_id`, `external_id`, or `topic_key` (every subscriber of the topic: 202 with a fan-out, written in pages, one notification per subscriber; each subscriber's preferences, suppression and rate limit apply).",
+      'Deduplicated on `request_id` (or the `Idempotency-Key` header) per API key: a replay answers the original with `Idempotent-Replayed: true`; the same id with another body is 409. 202 when queued; 200 when recorded as `skipped` (channel off, category opted out) or `suppressed`. Name the recipient by exactly one of `user_id`, `external_id`, or `topic_key` (every subscriber of the topic: 202 with a fan-out, written in pages, one notification per subscriber; each subscriber\'s preferences, suppression and rate limit apply). `notification_type` is one channel or an ordered list of 1-3 distinct channels (`["push", "email"]`, not with `topic_key`): the first channel that can deliver is used. A channel the user opted out of, an email address on the suppression list, or push without a device (before a later channel) is passed over at once; a permanent failure at send (a push token the service says is gone, a permanent SMTP refusal) moves the notification on to the next channel, exactly once; transient failures retry on the same channel. `notification_type` of the notification is the channel in use, `fallback` lists the channels and which were tried, and the timeline shows each move (`fell back from push to email: no push device`).',
     tags: ['notifications'],
     auth: 'send',
     request: { body: notificationBody },
@@ -102,7 +102,11 @@ export const GATEWAY_OPERATIONS = defineOperations([
     errors: [429],
     examples: {
       body: {
-        notifications: [EXAMPLE_NOTIFICATION, { ...EXAMPLE_NOTIFICATION, notification_type: 'push', request_id: 'req-2' }],
+        notifications: [
+          EXAMPLE_NOTIFICATION,
+          { ...EXAMPLE_NOTIFICATION, notification_type: 'push', request_id: 'req-2' },
+          { ...EXAMPLE_NOTIFICATION, notification_type: ['push', 'email'], request_id: 'req-3' },
+        ],
       },
     },
   },

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { bigserial, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import type { Channel } from '../../shared/schemas/channels.js';
+import type { FallbackPlan } from './fallback/fallback-plan.js';
 
 /** Tables owned by the gateway. No other function reads them. */
 
@@ -31,6 +32,8 @@ export const notifications = pgTable(
     sendAt: timestamp('send_at', { withTimezone: true }),
     /** The response the first request got, replayed verbatim to later identical requests. */
     response: jsonb('response').$type<{ status: number; body: unknown }>().notNull(),
+    /** The ordered channel list and how far along it the notification is; null for one channel. */
+    fallback: jsonb('fallback').$type<FallbackPlan>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },

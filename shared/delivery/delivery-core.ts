@@ -44,6 +44,8 @@ export interface DeliveryMessage {
   notification_id: string;
   user_id: string;
   correlation_id?: string | undefined;
+  /** A later channel follows: a permanent failure is final here (see the catalog's `fallback`). */
+  fallback?: boolean | undefined;
 }
 
 /** What a channel's `prepare` step made of a message: content to send and its category, or why there is none. */
@@ -141,7 +143,9 @@ function failureOf(error: unknown): SendResult {
  * 4. **send**: report `sending`, then the channel's provider call(s).
  * 5. **finish**: `delivered` is recorded in the ledger *before* it is
  *    reported, so a failed report is repeated, never the send; permanent
- *    failures are reported `failed` and dead-lettered; transient ones are
+ *    failures are reported `failed` and dead-lettered (with a next channel,
+ *    `fallback`, recorded instead and reported `final`, like a skip: the
+ *    gateway moves the notification on); transient ones are
  *    reported `pending` and retried through the queue, and on the last
  *    attempt reported `failed` ("gave up after N attempts") and dead-lettered.
  * 6. **release**: the claim is dropped, except after a send whose record could
@@ -199,6 +203,9 @@ export function createDeliveryCore(deps: DeliveryCoreDeps) {
     sweepNowAndThen();
     const key: LedgerKey = { channel, notificationId: message.notification_id };
     const status = (fields: StatusFields) => reporter.status(message, delivery.attempt, fields);
+    // the notification's next channel takes over from a final report (the gateway reads `final`); the record
+    // keeps the mark, so the report a redelivery makes again from it says the same
+    const final = <F extends StatusFields>(fields: F): F => (message.fallback ? { ...fields, final: true } : fields);
 
     let claim: Awaited<ReturnType<typeof ledger.claim<FinishedRecord>>>;
     try {
@@ -244,7 +251,7 @@ export function createDeliveryCore(deps: DeliveryCoreDeps) {
               { status: verdict.status, reason: verdict.reason },
               `${channel} notification not sent: ${verdict.reason}`,
             );
-            const fields = { status: verdict.status, error: verdict.reason };
+            const fields = final({ status: verdict.status, error: verdict.reason });
             return await finishWith(fields, [status(fields)]);
           }
           await reporter.publish([status({ status: 'sending' })]);
@@ -272,7 +279,9 @@ export function createDeliveryCore(deps: DeliveryCoreDeps) {
         }
         case 'failed': {
           const fields: StatusFields = { ...result.fields, status: 'failed', error: result.reason };
-          if (result.settle === 'done') return await finishWith(fields, [...statuses, status(fields)]);
+          // with a next channel a permanent failure is final: recorded, so no redrive sends here after it
+          const settle = result.settle ?? (message.fallback ? 'done' : 'dead_letter');
+          if (settle === 'done') return await finishWith(final(fields), [...statuses, status(final(fields))]);
           await reporter.publish([...statuses, status(fields)]);
           return deadLetter(result.reason);
         }

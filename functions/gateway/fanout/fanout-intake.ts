@@ -10,6 +10,7 @@ import {
   ValidationError,
 } from '../../../shared/errors.js';
 import { toFieldIssues } from '../../../shared/http/validate.js';
+import { channelsOf } from '../../../shared/schemas/channel-list.js';
 import { safeParseNullAsAbsent } from '../../../shared/schemas/null-as-absent.js';
 import { canonicalHash } from '../intake/canonical-hash.js';
 import type { IntakeRequest } from '../intake/intake-call.js';
@@ -79,7 +80,15 @@ export function createFanoutIntake(deps: FanoutIntakeDeps) {
         'request body',
       );
     }
-    const body = { ...parsed.data, request_id: requestId };
+    const channels = channelsOf(parsed.data.notification_type);
+    if (channels.length > 1) {
+      throw new ValidationError(
+        [{ field: 'notification_type', message: 'a channel list is not supported with topic_key: name one channel' }],
+        'request body',
+      );
+    }
+    // a list of one is the string form
+    const body = { ...parsed.data, notification_type: channels[0]!, request_id: requestId };
     const topicKey = body.topic_key!;
     const hash = canonicalHash(body);
 

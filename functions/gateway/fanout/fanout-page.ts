@@ -1,6 +1,7 @@
 import type { Cache } from '../../../shared/cache/cache.js';
 import type { TemplateClient, TemplateVersion } from '../../../shared/clients/template-client.js';
 import type { Recipient, UserClient } from '../../../shared/clients/user-client.js';
+import { channelsOf } from '../../../shared/schemas/channel-list.js';
 import type { Item } from '../intake/intake-call.js';
 import { decide, type QuietHoursPolicy } from '../intake/intake-decision.js';
 import { type Lookups, templateKey } from '../intake/intake-lookups.js';
@@ -9,6 +10,9 @@ import type { NewEvent, NewNotification, NewOutboxRow, NotificationStore } from 
 import type { FanoutPage, FanoutRow } from './fanout-store.js';
 
 const MINUTE = 60_000;
+
+/** A fan-out's one channel (its intake refuses a channel list). */
+const channelOf = (item: Item) => channelsOf(item.body.notification_type)[0]!;
 
 export interface FanoutPageDeps {
   users: Pick<UserClient, 'topicRecipients'>;
@@ -40,13 +44,13 @@ export function createFanoutPages(deps: FanoutPageDeps) {
     const wanted = new Map<string, [Item, Recipient]>();
     for (const item of items) {
       const recipient = recipients.get(item.body.user_id)!;
-      wanted.set(templateKey(item, recipient), [item, recipient]);
+      wanted.set(templateKey(channelOf(item), item.body.template_code, recipient), [item, recipient]);
     }
     const keys = [...wanted.keys()];
     const found = await Promise.all(
       keys.map((key) => {
         const [item, recipient] = wanted.get(key)!;
-        return deps.templates.resolve(item.body.template_code, item.body.notification_type, recipient.preferences.language);
+        return deps.templates.resolve(item.body.template_code, channelOf(item), recipient.preferences.language);
       }),
     );
     return new Map<string, TemplateVersion | null>(keys.map((key, i) => [key, found[i]!]));
@@ -93,7 +97,7 @@ export function createFanoutPages(deps: FanoutPageDeps) {
       if (decision.row) rows.push(decision.row);
       else failed++;
       if (decision.outboxRow) outboxRows.push(decision.outboxRow);
-      if (decision.event) events.push(decision.event);
+      if (decision.events) events.push(...decision.events);
     });
     return {
       after: fanout.cursor,

@@ -2,6 +2,7 @@ import type { RateLimitDecision } from '../../../shared/cache/cache.js';
 import type { AppError } from '../../../shared/errors.js';
 import { ValidationError } from '../../../shared/errors.js';
 import { toFieldIssues } from '../../../shared/http/validate.js';
+import { channelsOf } from '../../../shared/schemas/channel-list.js';
 import { safeParseNullAsAbsent } from '../../../shared/schemas/null-as-absent.js';
 import { canonicalHash } from './canonical-hash.js';
 import { type NotificationBody, type NotificationRequest, notificationBody } from './notification.schemas.js';
@@ -78,7 +79,10 @@ function itemOf(request: IntakeRequest, index: number): Item | UnresolvedItem | 
       'request body',
     );
   }
-  const body = { ...parsed.data, request_id: requestId };
+  // a list of one channel is the string form (the same request, the same hash)
+  const channels = channelsOf(parsed.data.notification_type);
+  const notificationType = channels.length === 1 ? channels[0]! : channels;
+  const body = { ...parsed.data, notification_type: notificationType, request_id: requestId };
   const hash = canonicalHash(body);
   if (body.user_id !== undefined) return { index, body: { ...body, user_id: body.user_id }, requestId, hash, request };
   return { index, body: { ...body, external_id: body.external_id! }, requestId, hash, request };

@@ -5,11 +5,16 @@ import type { Recipient } from '../../../shared/clients/user-client.js';
 import { MissingVariablesError, NotFoundError } from '../../../shared/errors.js';
 import type { MessageInput } from '../../../shared/messages.js';
 import { quietHoursRelease } from '../../../shared/schedule/quiet-hours.js';
-import type { IntakeReason } from '../../../shared/schemas/notification-statuses.js';
+import { channelsOf } from '../../../shared/schemas/channel-list.js';
+import type { Channel } from '../../../shared/schemas/channels.js';
+import { type ChannelChoice, chooseChannel } from '../fallback/channel-choice.js';
+import { fellBackText } from '../fallback/fall-back.js';
+import type { FallbackPlan } from '../fallback/fallback-plan.js';
 import type { NewEvent, NewNotification, NewOutboxRow } from '../notification-store.js';
 import { errorResult, type IntakeResult, type Item } from './intake-call.js';
 import { type Lookups, templateKey } from './intake-lookups.js';
 import type { acceptedNotification } from './notification.responses.js';
+import { fallbackJson } from './notification-wire.js';
 
 /** What one item comes to: its answer, and the rows to write when it is recorded. */
 export interface Decision {
@@ -17,8 +22,8 @@ export interface Decision {
   row?: NewNotification;
   /** Only for a notification that is to be sent (`pending`, or `deferred` until its release). */
   outboxRow?: NewOutboxRow;
-  /** Its first timeline event, when intake has something to say (the release time of a deferred one). */
-  event?: NewEvent;
+  /** Its first timeline events, when intake has something to say (channels passed over, the release time of a deferred one). */
+  events?: NewEvent[];
 }
 
 /** How intake applies the recipient's quiet hours. */
@@ -26,8 +31,6 @@ export interface QuietHoursPolicy {
   /** A notification of this priority or above is sent inside quiet hours too. */
   bypassPriority: number;
 }
-
-type RecordedStatus = 'pending' | 'deferred' | 'skipped' | 'suppressed';
 
 /** The template's required variables the request left empty. */
 export function missingVariables(template: TemplateVersion, variables: Record<string, unknown>): string[] {
@@ -37,26 +40,6 @@ export function missingVariables(template: TemplateVersion, variables: Record<st
     .filter((name) => variables[name] === undefined || variables[name] === null || variables[name] === '');
 }
 
-/** Preferences and category opt-outs skip it; the suppression list suppresses an email. */
-function policyOf(
-  item: Item,
-  recipient: Recipient,
-  template: TemplateVersion,
-  suppressed: Set<string>,
-  rateLimited: boolean,
-): { status: RecordedStatus; reason: IntakeReason | null } {
-  if (rateLimited) return { status: 'skipped', reason: 'rate_limited' };
-  const prefs = recipient.preferences;
-  const channel = item.body.notification_type;
-  if (!prefs[channel] || prefs.opt_out_categories.includes(template.category)) {
-    return { status: 'skipped', reason: 'opted_out' };
-  }
-  if (channel === 'email' && suppressed.has(recipient.email.toLowerCase())) {
-    return { status: 'suppressed', reason: 'address_suppressed' };
-  }
-  return { status: 'pending', reason: null };
-}
-
 /** When a notification due at `due` leaves quiet hours, or null when it may go at `due`. */
 function releaseOf(item: Item, recipient: Recipient, due: Date, policy: QuietHoursPolicy): Date | null {
   const quietHours = recipient.preferences.quiet_hours;
@@ -64,8 +47,8 @@ function releaseOf(item: Item, recipient: Recipient, due: Date, policy: QuietHou
   return quietHoursRelease(due, quietHours, recipient.preferences.timezone);
 }
 
-/** The delivery message the relay publishes for a pending notification. */
-function messageOf(id: string, item: Item, recipient: Recipient, template: TemplateVersion) {
+/** The delivery message the relay publishes for a pending notification on `channel` (`fallback`: a later channel follows). */
+function messageOf(id: string, item: Item, channel: Channel, recipient: Recipient, template: TemplateVersion, fallback: boolean) {
   const { body, request } = item;
   const base = {
     notification_id: id,
@@ -80,9 +63,9 @@ function messageOf(id: string, item: Item, recipient: Recipient, template: Templ
     variables: body.variables,
     metadata: body.metadata,
     ...(request.traceparent && { traceparent: request.traceparent }),
+    ...(fallback && { fallback: true }),
   };
-  const payload: MessageInput<'email'> | MessageInput<'push'> =
-    body.notification_type === 'email' ? { ...base, to: recipient.email } : base;
+  const payload: MessageInput<'email'> | MessageInput<'push'> = channel === 'email' ? { ...base, to: recipient.email } : base;
   return payload;
 }
 
@@ -91,25 +74,50 @@ function recorded(
   apiKeyId: string,
   item: Item,
   recipient: Recipient,
-  template: TemplateVersion,
+  templates: Map<Channel, TemplateVersion>,
   suppressed: Set<string>,
   quietHours: QuietHoursPolicy,
   rateLimited: boolean,
 ) {
   const { body } = item;
-  const policy = policyOf(item, recipient, template, suppressed, rateLimited);
   const id = randomUUID();
   const now = new Date();
+  const channels = channelsOf(body.notification_type);
+  const choice: ChannelChoice = rateLimited
+    ? { channel: channels[0]!, policy: { status: 'skipped', reason: 'rate_limited' }, tried: [], later: [] }
+    : chooseChannel(channels, recipient, templates, suppressed, now);
+  const { channel, policy } = choice;
+  const template = templates.get(channel)!;
   const sendAt = body.send_at ? new Date(body.send_at) : null;
   const release = policy.status === 'pending' ? releaseOf(item, recipient, sendAt ?? now, quietHours) : null;
   const { status, reason } = release ? { status: 'deferred' as const, reason: 'quiet_hours' as const } : policy;
   const toSend = status === 'pending' || status === 'deferred';
+  const plan: FallbackPlan | null =
+    channels.length > 1
+      ? {
+          channels,
+          tried: choice.tried,
+          next: toSend
+            ? choice.later.map((later, i) => {
+                const pinned = templates.get(later)!;
+                return {
+                  channel: later,
+                  templateVersion: pinned.version,
+                  language: pinned.language,
+                  category: pinned.category,
+                  recipient: later === 'email' ? recipient.email : null,
+                  payload: messageOf(id, item, later, recipient, pinned, i < choice.later.length - 1),
+                };
+              })
+            : [],
+        }
+      : null;
   const data: z.output<typeof acceptedNotification> = {
     notification_id: id,
     status,
     ...(reason && { reason }),
     request_id: item.requestId,
-    notification_type: body.notification_type,
+    notification_type: channel,
     user_id: body.user_id,
     template_code: body.template_code,
     template_version: template.version,
@@ -117,6 +125,7 @@ function recorded(
     priority: body.priority,
     send_at: body.send_at ?? null,
     ...(release && { deferred_until: release.toISOString() }),
+    ...(plan && { fallback: fallbackJson(plan) }),
     created_at: now.toISOString(),
   };
   const message =
@@ -131,13 +140,13 @@ function recorded(
     apiKeyId,
     requestId: item.requestId,
     requestHash: item.hash,
-    channel: body.notification_type,
+    channel,
     userId: body.user_id,
     templateCode: body.template_code,
     templateVersion: template.version,
     language: template.language,
     category: template.category,
-    recipient: body.notification_type === 'email' ? recipient.email : null,
+    recipient: channel === 'email' ? recipient.email : null,
     variables: body.variables,
     metadata: body.metadata,
     priority: body.priority,
@@ -145,26 +154,39 @@ function recorded(
     statusReason: reason,
     sendAt,
     response,
+    fallback: plan,
     createdAt: now,
     updatedAt: now,
   };
   const outboxRow: NewOutboxRow | undefined = toSend
     ? {
         notificationId: id,
-        routingKey: body.notification_type,
-        payload: messageOf(id, item, recipient, template),
+        routingKey: channel,
+        payload: messageOf(id, item, channel, recipient, template, choice.later.length > 0),
         availableAt: release ?? sendAt ?? now,
       }
     : undefined;
-  const event: NewEvent | undefined = release
-    ? { notificationId: id, status: 'deferred', response: `quiet hours until ${release.toISOString()}`, occurredAt: now }
-    : undefined;
-  return { result: { status: response.status, body: response.body, replayed: false }, row, outboxRow, event };
+  // each channel passed over, then the quiet hours of the one chosen
+  const events: NewEvent[] = choice.tried.map((tried, i) => ({
+    notificationId: id,
+    status: 'pending',
+    response: fellBackText(tried.channel, choice.tried[i + 1]?.channel ?? channel, tried.reason),
+    occurredAt: now,
+  }));
+  if (release) {
+    events.push({
+      notificationId: id,
+      status: 'deferred',
+      response: `quiet hours until ${release.toISOString()}`,
+      occurredAt: now,
+    });
+  }
+  return { result: { status: response.status, body: response.body, replayed: false }, row, outboxRow, events };
 }
 
 /**
  * Step "decide": one item against what was looked up. An unknown user or
- * template is 404, a missing variable 422; otherwise the notification is
+ * template (on any channel of a list) is 404, a missing variable 422; otherwise the notification is
  * recorded as `pending` (to be sent), `skipped` or `suppressed`.
  */
 export function decide(
@@ -176,15 +198,15 @@ export function decide(
 ): Decision {
   const recipient = lookups.recipients.get(item.body.user_id);
   if (!recipient) return { result: errorResult(new NotFoundError(`User ${item.body.user_id} not found`)) };
-  const template = lookups.templates.get(templateKey(item, recipient));
-  if (!template) {
-    return {
-      result: errorResult(
-        new NotFoundError(`Template ${item.body.template_code} not found for channel ${item.body.notification_type}`),
-      ),
-    };
+  const templates = new Map<Channel, TemplateVersion>();
+  for (const channel of channelsOf(item.body.notification_type)) {
+    const template = lookups.templates.get(templateKey(channel, item.body.template_code, recipient));
+    if (!template) {
+      return { result: errorResult(new NotFoundError(`Template ${item.body.template_code} not found for channel ${channel}`)) };
+    }
+    templates.set(channel, template);
   }
-  const missing = missingVariables(template, item.body.variables);
+  const missing = [...new Set([...templates.values()].flatMap((template) => missingVariables(template, item.body.variables)))];
   if (missing.length > 0) return { result: errorResult(new MissingVariablesError(missing)) };
-  return recorded(apiKeyId, item, recipient, template, lookups.suppressed, quietHours, rateLimited);
+  return recorded(apiKeyId, item, recipient, templates, lookups.suppressed, quietHours, rateLimited);
 }

@@ -1,5 +1,7 @@
 import type { TemplateClient, TemplateVersion } from '../../../shared/clients/template-client.js';
 import type { Recipient, UserClient } from '../../../shared/clients/user-client.js';
+import { channelsOf } from '../../../shared/schemas/channel-list.js';
+import type { Channel } from '../../../shared/schemas/channels.js';
 import type { NotificationStore } from '../notification-store.js';
 import type { Item } from './intake-call.js';
 
@@ -18,9 +20,9 @@ export interface IntakeLookupDeps {
   store: Pick<NotificationStore, 'suppressedAmong'>;
 }
 
-/** The key of an item's template in {@link Lookups.templates}: channel, code and the recipient's language. */
-export const templateKey = (item: Item, recipient: Recipient) =>
-  `${item.body.notification_type}\u0000${item.body.template_code}\u0000${recipient.preferences.language}`;
+/** The key of a template in {@link Lookups.templates}: channel, code and the recipient's language. */
+export const templateKey = (channel: Channel, templateCode: string, recipient: Recipient) =>
+  `${channel}\u0000${templateCode}\u0000${recipient.preferences.language}`;
 
 async function lookupAll<K, V>(keys: K[], load: (key: K) => Promise<V>): Promise<Map<K, V>> {
   const values = await Promise.all(keys.map(load));
@@ -34,15 +36,19 @@ async function lookupAll<K, V>(keys: K[], load: (key: K) => Promise<V>): Promise
 export function createIntakeLookups(deps: IntakeLookupDeps) {
   return async function lookUp(items: Item[]): Promise<Lookups> {
     const recipients = await lookupAll([...new Set(items.map((i) => i.body.user_id))], (id) => deps.users.getRecipient(id));
-    const templateRequests = new Map<string, [Item, Recipient]>();
+    const templateRequests = new Map<string, [Item, Recipient, Channel]>();
     for (const item of items) {
       const recipient = recipients.get(item.body.user_id);
-      if (recipient) templateRequests.set(templateKey(item, recipient), [item, recipient]);
+      if (!recipient) continue;
+      // every channel of a list: a fallback sends the version pinned now
+      for (const channel of channelsOf(item.body.notification_type)) {
+        templateRequests.set(templateKey(channel, item.body.template_code, recipient), [item, recipient, channel]);
+      }
     }
     const [templates, suppressed] = await Promise.all([
       lookupAll([...templateRequests.keys()], (key) => {
-        const [item, recipient] = templateRequests.get(key)!;
-        return deps.templates.resolve(item.body.template_code, item.body.notification_type, recipient.preferences.language);
+        const [item, recipient, channel] = templateRequests.get(key)!;
+        return deps.templates.resolve(item.body.template_code, channel, recipient.preferences.language);
       }),
       deps.store.suppressedAmong([...recipients.values()].flatMap((r) => (r ? [r.email.toLowerCase()] : []))),
     ]);

@@ -193,7 +193,7 @@ export function createIntake(deps: IntakeDeps) {
         call.results[item.index] = decision.result;
         if (decision.row) rows.push(decision.row);
         if (decision.outboxRow) outboxRows.push(decision.outboxRow);
-        if (decision.event) events.push(decision.event);
+        if (decision.events) events.push(...decision.events);
       }
       await record(call, rows, outboxRows, events, twins, limited.refusedByKey);
       if (outboxRows.length > 0) deps.onQueued();

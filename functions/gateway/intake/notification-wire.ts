@@ -1,7 +1,13 @@
 import type { z } from 'zod';
 import type { NotificationStatus } from '../../../shared/schemas/notification-statuses.js';
+import type { FallbackPlan } from '../fallback/fallback-plan.js';
 import type { EventRow, NotificationRow } from '../notification-store.js';
-import type { eventResponse, notificationResponse, notificationStatusResponse } from './notification.responses.js';
+import type {
+  eventResponse,
+  fallbackResponse,
+  notificationResponse,
+  notificationStatusResponse,
+} from './notification.responses.js';
 
 /**
  * Rows to wire format (snake_case), in one place; each returns the shape its
@@ -25,8 +31,17 @@ export function notificationJson(n: NotificationRow): z.output<typeof notificati
     variables: n.variables,
     metadata: n.metadata,
     send_at: n.sendAt?.toISOString() ?? null,
+    fallback: n.fallback ? fallbackJson(n.fallback) : null,
     created_at: n.createdAt.toISOString(),
     updated_at: n.updatedAt.toISOString(),
+  };
+}
+
+export function fallbackJson(plan: FallbackPlan): z.output<typeof fallbackResponse> {
+  return {
+    channels: plan.channels,
+    tried: plan.tried.map((t) => ({ channel: t.channel, reason: t.reason, at: t.at })),
+    remaining: plan.next.map((n) => n.channel),
   };
 }
 

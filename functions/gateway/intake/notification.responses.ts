@@ -11,6 +11,17 @@ import { INTAKE_REASONS, INTAKE_STATUSES, NOTIFICATION_STATUSES } from '../../..
 const timestamp = z.iso.datetime({ offset: true });
 const status = z.enum(NOTIFICATION_STATUSES);
 
+/** How far a notification sent with a channel list went along it. */
+export const fallbackResponse = z
+  .object({
+    channels: z.array(channelSchema).describe('The ordered channel list of the request'),
+    tried: z
+      .array(z.object({ channel: channelSchema, reason: z.string(), at: timestamp }))
+      .describe('The channels given up on, in order, each with why (no push device, opted out, a permanent failure)'),
+    remaining: z.array(channelSchema).describe('The channels still to fall back to'),
+  })
+  .describe('The channel list and which were tried; `notification_type` is the channel in use (or finally used)');
+
 /** `data` of the answer to `POST /api/v1/notifications` (also each accepted item of a batch). */
 export const acceptedNotification = z.object({
   notification_id: z.uuid(),
@@ -25,6 +36,7 @@ export const acceptedNotification = z.object({
   priority: z.int(),
   send_at: timestamp.nullable(),
   deferred_until: timestamp.optional().describe("When a notification held for the recipient's quiet hours is released"),
+  fallback: fallbackResponse.optional().describe('Only for a channel list'),
   created_at: timestamp,
 });
 
@@ -43,6 +55,7 @@ export const notificationResponse = z.object({
   variables: z.record(z.string(), z.unknown()),
   metadata: z.record(z.string(), z.unknown()),
   send_at: timestamp.nullable(),
+  fallback: fallbackResponse.nullable().describe('Null for a notification of one channel'),
   created_at: timestamp,
   updated_at: timestamp,
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_PRIORITY } from '../../../shared/messages.js';
+import { channelChoiceSchema } from '../../../shared/schemas/channel-list.js';
 import { channelSchema } from '../../../shared/schemas/channels.js';
 import { externalId } from '../../../shared/schemas/external-id.js';
 import { notificationStatusSchema, REPORTED_STATUSES } from '../../../shared/schemas/notification-statuses.js';
@@ -10,7 +11,8 @@ import { topicKey } from '../../../shared/schemas/topic-key.js';
 export const MAX_BATCH = 1000;
 
 export const notificationBody = z.object({
-  notification_type: channelSchema,
+  /** One channel, or an ordered list of 1-3 distinct channels: the first that can deliver is used. */
+  notification_type: channelChoiceSchema,
   /** The recipient; or name it by `external_id` (exactly one of the two). */
   user_id: z.uuid('must be a uuid').optional(),
   /** The recipient by the customer's own id, instead of `user_id`. */

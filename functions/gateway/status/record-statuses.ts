@@ -3,7 +3,9 @@ import { bulkInsert, rowsOf } from '../../../shared/db/bulk-insert.js';
 import type { Db } from '../../../shared/db/create-db.js';
 import { inList } from '../../../shared/db/in-list.js';
 import type { StatusMessage } from '../../../shared/messages.js';
+import type { Channel } from '../../../shared/schemas/channels.js';
 import type { NotificationStatus } from '../../../shared/schemas/notification-statuses.js';
+import { fallBackIn } from '../fallback/fall-back.js';
 import { notificationEvents, notifications, suppressions } from '../schema.js';
 import { rankSql, STATUS_RANK } from './notification-status.js';
 
@@ -20,7 +22,11 @@ export type StatusReport = Pick<
   | 'error'
   | 'device_id'
   | 'suppress'
->;
+  | 'final'
+> & {
+  /** The channel that reports; a report of a channel the notification has left (fallback) moves no status. */
+  channel?: Channel | undefined;
+};
 
 /** A notification whose status a batch of reports moved: its new status, and when the winning report says it happened. */
 export interface StatusMove {
@@ -59,15 +65,16 @@ function stepsOf(
  * the recipient this table holds for that notification, and only when
  * the report names that same address (a report cannot choose whom to
  * suppress). Reports about unknown notifications are ignored (returned
- * count): they change nothing. `onStatusMoved` runs in the same transaction
- * with the statuses it moved.
+ * count): they change nothing. A `final` report of a notification with a
+ * channel list moves it on to its next channel first (`fallback/fall-back.ts`);
+ * a report of a channel the notification has left moves no status.
+ * `onStatusMoved` runs in the same transaction with the statuses it moved.
  */
 export async function recordStatusesIn(
   db: Db,
   reports: StatusReport[],
   onStatusMoved?: (tx: Db, moved: StatusMove[]) => Promise<void>,
 ): Promise<{ recorded: number; unknown: number }> {
-  if (reports.length === 0) return { recorded: 0, unknown: 0 };
   if (reports.length === 0) return { recorded: 0, unknown: 0 };
   return db.transaction(async (tx) => {
     const ids = [...new Set(reports.map((r) => r.notification_id))];
@@ -98,6 +105,7 @@ export async function recordStatusesIn(
         })),
       );
     }
+    await fallBackIn(tx as unknown as Db, mine);
     // one statement for the whole batch: per notification the highest-ranked report wins, and only if it moves it forward
     const moves = mine
       .filter((r) => !r.device_id)
@@ -107,6 +115,7 @@ export async function recordStatusesIn(
         reason: r.error ?? null,
         rank: STATUS_RANK[r.status],
         at: r.timestamp,
+        channel: r.channel ?? null,
       }));
     if (moves.length > 0) {
       // the FROM list reads the rows before the update: `was` is the status each one moved from
@@ -115,8 +124,10 @@ export async function recordStatusesIn(
             set status = v.status, status_reason = v.reason, updated_at = now()
             from (
               select distinct on (x.id) x.id, x.status, x.reason, x.rank, before.status as was
-              from jsonb_to_recordset(${JSON.stringify(moves)}::jsonb) as x(id uuid, status text, reason text, rank int, at text)
+              from jsonb_to_recordset(${JSON.stringify(moves)}::jsonb) as x(id uuid, status text, reason text, rank int, at text, channel text)
               join ${notifications} as before on before.id = x.id
+              -- a channel the notification fell back from reports no more
+              where x.channel is null or x.channel = before.channel
               order by x.id, x.rank desc
             ) as v
             where n.id = v.id and ${rankSql(sql`n.status`)} < v.rank
