@@ -1,10 +1,14 @@
-// @requires DATABASE_URL
+// @requires DATABASE_URL REDIS_URL AMQP_URL
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import webpush from 'web-push';
+import { createRedisCache } from '../../../shared/cache/redis-cache.js';
+import { createLogger } from '../../../shared/logging/logger.js';
+import { createRabbitQueue } from '../../../shared/queue/rabbitmq/rabbit-queue.js';
+import { dropRabbitTopology } from '../../../shared/queue/rabbitmq/topology.js';
 import type { RunningFunction } from '../../../shared/runtime/function-module.js';
 import { testDatabases } from '../../../shared/test-support/test-databases.js';
 import { emailFunction } from '../../email/function.js';
@@ -14,9 +18,11 @@ import { type LocalPushService, startLocalPushService } from '../../push/local/l
 import { openPlatform, type PlatformKit } from '../test-support/platform-kit.js';
 
 const WAIT = { timeout: 20_000, interval: 100 };
+const amqpUrl = process.env.AMQP_URL!;
+const prefix = `fb${randomUUID().slice(0, 8)}.`;
 
 // Issue 18: `notification_type: ["push", "email"]` sends on the first channel that can deliver, on the real
-// workers: a push endpoint over HTTPS (the local push service), an SMTP server, Postgres.
+// workers: a push endpoint over HTTPS (the local push service), an SMTP server, Postgres, Redis and RabbitMQ.
 describe('channel fallback without a workflow', () => {
   let kit: PlatformKit;
   let smtp: SmtpTestServer;
@@ -31,6 +37,8 @@ describe('channel fallback without a workflow', () => {
     const caFile = join(caDir, 'push-ca.pem');
     writeFileSync(caFile, pushService.certificatePem);
     kit = await openPlatform(testDatabases().find((d) => d.kind === 'postgres')!, {
+      queue: createRabbitQueue({ url: amqpUrl, logger: createLogger({ level: 'silent', name: 'test' }), prefix }),
+      cache: createRedisCache({ url: process.env.REDIS_URL!, keyPrefix: prefix }),
       env: {
         SMTP_HOST: '127.0.0.1',
         SMTP_PORT: String(smtp.port),
@@ -52,6 +60,7 @@ describe('channel fallback without a workflow', () => {
     await push?.stop?.();
     await email?.stop?.();
     await kit?.close();
+    await dropRabbitTopology(amqpUrl, prefix);
     await Promise.all([smtp?.close(), pushService?.close()]);
     rmSync(caDir, { recursive: true, force: true });
   });
@@ -127,6 +136,21 @@ describe('channel fallback without a workflow', () => {
     expect(after).toMatchObject({ status: 'delivered', notification_type: 'email' });
     expect(fellBack(after)).toHaveLength(1);
     expect(mailsFor(accepted.notification_id)).toHaveLength(1);
+  });
+
+  it('a permanent SMTP refusal (550) of the first channel falls back to push', async () => {
+    const { user, subscription } = await withDevice();
+    smtp.replyTo(user.email, { code: 550, text: '5.1.1 no such user' });
+
+    const accepted = await send(user.id, ['email', 'push']);
+
+    expect(accepted.notification_type).toBe('email');
+    await expect.poll(async () => (await notification(accepted.notification_id)).status, WAIT).toBe('delivered');
+    const sent = await notification(accepted.notification_id);
+    expect(sent.notification_type).toBe('push');
+    expect(sent.fallback.tried).toMatchObject([{ channel: 'email', reason: expect.stringContaining('550') }]);
+    expect(pushService.messages(subscription.id)).toHaveLength(1);
+    expect(mailsFor(accepted.notification_id)).toHaveLength(0);
   });
 
   it('a transient push failure (503) retries on push and does not fall back', async () => {
