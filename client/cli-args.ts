@@ -16,6 +16,9 @@ export const USAGE = `usage: notify <command>
   batch --file <path.ndjson|path.json>       send many (JSON array, {"notifications": [...]}, or one per line)
   get <id>                                   a notification with its timeline
   list [--status s] [--user id] [--type email|push] [--page n] [--limit n]
+  trigger <workflow_key> --user <id>|--external-id <id> [--payload '<json object>'] [--request-id <id>]
+  runs <run_id>                              a workflow run and its steps
+  runs cancel <run_id>                       cancel a run that has not finished
   dlq list [limit] | dlq redrive <id|all> | dlq purge
   bench [...]                                runs npm run bench
 environment: NOTIFY_URL (default http://localhost:8000), NOTIFY_API_KEY`;
@@ -35,6 +38,15 @@ export type CliCommand =
   | { kind: 'batch'; file: string }
   | { kind: 'get'; id: string }
   | { kind: 'list'; filters: ListNotificationsFilters }
+  | {
+      kind: 'trigger';
+      workflowKey: string;
+      recipient: { user_id: string } | { external_id: string };
+      payload: Record<string, unknown>;
+      requestId: string | undefined;
+    }
+  | { kind: 'run'; id: string }
+  | { kind: 'cancelRun'; id: string }
   | { kind: 'dlq'; args: string[] }
   | { kind: 'bench'; args: string[] };
 
@@ -103,6 +115,36 @@ export function parseCli(argv: readonly string[]): CliCommand {
       };
       return { kind: 'list', filters };
     }
+    case 'trigger': {
+      const { values, positionals } = parse(
+        rest,
+        {
+          user: { type: 'string' },
+          'external-id': { type: 'string' },
+          payload: { type: 'string' },
+          'request-id': { type: 'string' },
+        },
+        true,
+      );
+      if (positionals.length !== 1) throw new UsageError('trigger takes one workflow key');
+      const user = values.user || undefined;
+      const externalId = values['external-id'] || undefined;
+      if ((user === undefined) === (externalId === undefined))
+        throw new UsageError('give exactly one of --user and --external-id');
+      return {
+        kind: 'trigger',
+        workflowKey: positionals[0]!,
+        recipient: user !== undefined ? { user_id: user } : { external_id: externalId! },
+        payload: values.payload === undefined ? {} : parsePayload(values.payload),
+        requestId: values['request-id'],
+      };
+    }
+    case 'runs': {
+      const { positionals } = parse(rest, {}, true);
+      if (positionals.length === 1 && positionals[0] !== 'cancel') return { kind: 'run', id: positionals[0]! };
+      if (positionals.length === 2 && positionals[0] === 'cancel') return { kind: 'cancelRun', id: positionals[1]! };
+      throw new UsageError('runs <run_id> | runs cancel <run_id>');
+    }
     case 'dlq': {
       const [sub, arg, ...extra] = rest;
       const ok =
@@ -148,4 +190,17 @@ export function parseVariables(pairs: readonly string[]): Record<string, string>
     variables[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   return variables;
+}
+
+/** `--payload` is a JSON object: the trigger's payload, the variables of its send steps. */
+export function parsePayload(text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new UsageError(`--payload is not JSON: ${text}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new UsageError('--payload must be a JSON object');
+  return value as Record<string, unknown>;
 }

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openPlatform, type PlatformKit } from '../functions/gateway/test-support/platform-kit.js';
 import { testDatabases } from '../shared/test-support/test-databases.js';
 import { type CliIo, main, parseBatchFile, renderProgress } from './cli.js';
@@ -75,6 +75,37 @@ describe('notify CLI: arguments', () => {
     expect(err()).toContain('usage: notify');
   });
 
+  it('parses trigger (a user or an external id, a JSON payload) and runs / runs cancel', () => {
+    expect(parseCli(['trigger', 'welcome-flow', '--user', 'u1', '--payload', '{"name":"Ada"}', '--request-id', 'r1'])).toEqual({
+      kind: 'trigger',
+      workflowKey: 'welcome-flow',
+      recipient: { user_id: 'u1' },
+      payload: { name: 'Ada' },
+      requestId: 'r1',
+    });
+    expect(parseCli(['trigger', 'welcome-flow', '--external-id', 'crm-7'])).toMatchObject({
+      recipient: { external_id: 'crm-7' },
+      payload: {},
+    });
+    expect(parseCli(['runs', 'abc'])).toEqual({ kind: 'run', id: 'abc' });
+    expect(parseCli(['runs', 'cancel', 'abc'])).toEqual({ kind: 'cancelRun', id: 'abc' });
+  });
+
+  it.each([
+    [['trigger', '--user', 'u']],
+    [['trigger', 'wf']],
+    [['trigger', 'wf', '--user', 'u', '--external-id', 'e']],
+    [['trigger', 'wf', '--user', 'u', '--payload', 'nope']],
+    [['trigger', 'wf', '--user', 'u', '--payload', '[1]']],
+    [['runs']],
+    [['runs', 'cancel']],
+    [['runs', 'a', 'b']],
+  ])('refuses %j with exit code 2', async (argv) => {
+    const { io, err } = fakeIo();
+    expect(await main(argv, io)).toBe(2);
+    expect(err()).toContain('usage: notify');
+  });
+
   it('runs dlq and bench through npm', async () => {
     const { io, spawned } = fakeIo();
     expect(await main(['dlq', 'list', '10'], io)).toBe(0);
@@ -135,6 +166,45 @@ describe('notify CLI against the in-process platform', () => {
     expect(err()).toContain('100% 2/2');
     expect(err()).toContain('2 accepted, 0 rejected');
     expect(out().trim().split('\n')).toHaveLength(2);
+  });
+
+  it('trigger prints the run id; runs shows the run and its steps; runs cancel cancels it', async () => {
+    const user = await kit.createUser();
+    const key = `cli-wf-${user.id.slice(0, 8)}`;
+    const defined = await kit.request('POST', '/api/v1/workflows', {
+      body: {
+        workflow_key: key,
+        name: 'CLI flow',
+        steps: [
+          { type: 'send', channel: 'email', template_code: 'kit_welcome' },
+          { type: 'delay', duration: 'PT1H' },
+          { type: 'send', channel: 'email', template_code: 'kit_welcome' },
+        ],
+      },
+    });
+    expect(defined.status).toBe(201);
+    const triggered = cliIo();
+    expect(await main(['trigger', key, '--user', user.id, '--payload', '{"name":"Ada"}'], triggered.io)).toBe(0);
+    const [runId, status] = triggered.out().trim().split('\t');
+    expect(status).toBe('running');
+
+    const shown = async () => {
+      const { io, out } = cliIo();
+      expect(await main(['runs', runId!], io)).toBe(0);
+      return out().trim().split('\n');
+    };
+    await vi.waitFor(async () => expect((await shown())[2]).toMatch(/^1\tdelay\twaiting\t\d{4}-/), { timeout: 20_000 });
+    const [head, first, , last] = await shown();
+    expect(head).toMatch(new RegExp(`^${runId}\trunning\t${key} v1\tuser ${user.id}\tstep 1\t`));
+    expect(first).toMatch(/^0\tsend\tcompleted\t-\t[0-9a-f-]{36}\tpending$/);
+    expect(last).toBe('2\tsend\tpending\t-\t-');
+
+    const cancelled = cliIo();
+    expect(await main(['runs', 'cancel', runId!], cancelled.io)).toBe(0);
+    expect(cancelled.out()).toBe(`${runId}\tcancelled\n`);
+    const again = cliIo();
+    expect(await main(['runs', 'cancel', runId!], again.io)).toBe(1);
+    expect(again.err()).toMatch(/^error: conflict \(409\)/);
   });
 
   it('an API error exits 1 with the code and message on stderr', async () => {

@@ -10,6 +10,7 @@ import {
   NotifyApiError,
   type NotifyClient,
   type SendNotificationRequest,
+  type WorkflowRunWithSteps,
 } from './notify-client.js';
 
 /** Everything the CLI touches outside itself, injected so tests run it in-process. */
@@ -111,7 +112,47 @@ async function run(
       io.stderr(`page ${page.meta.page}/${page.meta.total_pages}, ${page.meta.total} in all\n`);
       return EXIT_OK;
     }
+    case 'trigger': {
+      const run = await client.trigger(command.workflowKey, {
+        ...command.recipient,
+        payload: command.payload,
+        // like send: one idempotency key per CLI call unless given
+        request_id: command.requestId ?? `cli-${randomUUID()}`,
+      });
+      io.stdout(`${run.workflow_run_id}\t${run.status}\n`);
+      return EXIT_OK;
+    }
+    case 'run':
+      io.stdout(formatRun(await client.run(command.id)));
+      return EXIT_OK;
+    case 'cancelRun': {
+      const run = await client.cancelRun(command.id);
+      io.stdout(`${run.workflow_run_id}\t${run.status}\n`);
+      return EXIT_OK;
+    }
   }
+}
+
+/**
+ * A run as the `runs` command prints it: one line for the run, then one per
+ * step (index, type, state, wait until, notification id, detail), tab-separated.
+ */
+export function formatRun(run: WorkflowRunWithSteps): string {
+  const head = [
+    run.workflow_run_id,
+    run.status,
+    `${run.workflow_key} v${run.version}`,
+    `user ${run.user_id}`,
+    `step ${run.step_index}`,
+    `created ${run.created_at}`,
+    `updated ${run.updated_at}`,
+    ...(run.merged_into ? [`merged into ${run.merged_into}`] : []),
+    ...(run.error ? [`error ${run.error}`] : []),
+  ];
+  const steps = run.steps.map((s) =>
+    [s.index, s.type, s.state, s.wait_until ?? '-', s.notification_id ?? '-', s.detail ?? ''].join('\t').trimEnd(),
+  );
+  return `${[head.join('\t'), ...steps].join('\n')}\n`;
 }
 
 async function readBatch(io: CliIo, file: string): Promise<string> {

@@ -135,6 +135,86 @@ describe('notify client against the in-process platform', () => {
     expect(rendered.content).toMatchObject({ subject: 'Yo Ada' });
   });
 
+  it('manages workflows: create, version, activate, get, list', async () => {
+    const key = `client-wf-${randomUUID().slice(0, 8)}`;
+    const send = { type: 'send' as const, channel: 'email' as const, template_code: 'kit_welcome' };
+    const created = await admin.workflows.create({ workflow_key: key, name: 'Client flow', steps: [send] });
+    expect(created).toMatchObject({ workflow_key: key, active_version: 1, version: 1, steps: [send] });
+    const v2 = await admin.workflows.addVersion(key, { steps: [{ type: 'delay', duration: 'PT1H' }, send] });
+    expect(v2).toMatchObject({ version: 2, active_version: 1 });
+    expect((await admin.workflows.get(key)).steps).toEqual([send]);
+    expect(await admin.workflows.activate(key, 2)).toMatchObject({ active_version: 2, version: 2 });
+    const page = await admin.workflows.list({ limit: 100 });
+    expect(page.data.map((w) => w.workflow_key)).toContain(key);
+    await expect(admin.workflows.activate(key, 9)).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('triggers a run (a replay answers the same run), follows it to completed with its steps, and cancels another', async () => {
+    const key = `client-wf-${randomUUID().slice(0, 8)}`;
+    await admin.workflows.create({
+      workflow_key: key,
+      name: 'Welcome',
+      steps: [{ type: 'send', channel: 'email', template_code: 'kit_welcome' }],
+    });
+    const requestId = `trigger-${randomUUID()}`;
+    const run = await client.trigger(key, { user_id: userId, payload: { name: 'Ada' }, request_id: requestId });
+    expect(run).toMatchObject({ workflow_key: key, user_id: userId, status: 'running', request_id: requestId });
+    const replay = await client.trigger(key, { user_id: userId, payload: { name: 'Ada' }, request_id: requestId });
+    expect(replay.workflow_run_id).toBe(run.workflow_run_id);
+    await expect.poll(async () => (await client.run(run.workflow_run_id)).status, { timeout: 20_000 }).toBe('completed');
+    const finished = await client.run(run.workflow_run_id);
+    expect(finished.steps).toHaveLength(1);
+    expect(finished.steps[0]).toMatchObject({ index: 0, type: 'send', state: 'completed' });
+    expect((await client.get(finished.steps[0]!.notification_id!)).variables).toMatchObject({ name: 'Ada' });
+    await expect(client.cancelRun(run.workflow_run_id)).rejects.toMatchObject({ status: 409 });
+
+    const delayed = `client-wf-${randomUUID().slice(0, 8)}`;
+    await admin.workflows.create({
+      workflow_key: delayed,
+      name: 'Later',
+      steps: [
+        { type: 'delay', duration: 'PT1H' },
+        { type: 'send', channel: 'email', template_code: 'kit_welcome' },
+      ],
+    });
+    const waiting = await client.trigger(
+      delayed,
+      { user_id: userId, payload: { name: 'Ada' } },
+      { idempotencyKey: randomUUID() },
+    );
+    await expect
+      .poll(async () => (await client.run(waiting.workflow_run_id)).steps[0]?.state, { timeout: 20_000 })
+      .toBe('waiting');
+    expect((await client.run(waiting.workflow_run_id)).steps[0]!.wait_until).not.toBeNull();
+    expect(await client.cancelRun(waiting.workflow_run_id)).toMatchObject({ status: 'cancelled' });
+    expect((await client.run(waiting.workflow_run_id)).steps.map((s) => s.state)).toEqual(['dropped', 'pending']);
+  });
+
+  it('triggers a batch in chunks, with indexes over the whole list and a refused item answered in place', async () => {
+    const key = `client-wf-${randomUUID().slice(0, 8)}`;
+    await admin.workflows.create({
+      workflow_key: key,
+      name: 'Batch',
+      steps: [{ type: 'send', channel: 'email', template_code: 'kit_welcome' }],
+    });
+    const triggers = Array.from({ length: 3 }, (_, i) => ({
+      user_id: userId,
+      payload: { name: `Ada ${i}` },
+      request_id: `tb-${randomUUID()}`,
+    }));
+    triggers[1] = { ...triggers[1]!, user_id: 'not-a-uuid' };
+    const progress: number[] = [];
+    const result = await client.triggerBatch(key, triggers, { chunkSize: 2, onProgress: (done) => progress.push(done) });
+    expect(progress).toEqual([2, 3]);
+    expect(result).toMatchObject({ accepted: 2, rejected: 1 });
+    expect(result.items.map((i) => [i.index, i.status_code])).toEqual([
+      [0, 202],
+      [1, 400],
+      [2, 202],
+    ]);
+    expect(result.items[2]!.data).toMatchObject({ workflow_key: key, request_id: triggers[2]!.request_id });
+  });
+
   it('reads Retry-After as seconds', () => {
     expect(parseRetryAfter('7')).toBe(7);
     expect(parseRetryAfter(new Date(10_000).toUTCString(), 0)).toBe(10);

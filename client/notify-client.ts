@@ -2,11 +2,12 @@ import { NotifyApiError, parseRetryAfter } from './notify-api-error.js';
 import { NOTIFY_ROUTES, type NotifyRouteName, routePath } from './notify-routes.js';
 import type {
   AddTemplateVersionRequest,
-  BatchItemResult,
+  AddWorkflowVersionRequest,
   BatchResult,
   Channel,
   CreateTemplateRequest,
   CreateUserRequest,
+  CreateWorkflowRequest,
   GetTemplateQuery,
   ListNotificationsFilters,
   ListTemplatesQuery,
@@ -24,15 +25,20 @@ import type {
   SendNotificationRequest,
   Template,
   TemplateVersion,
+  TriggerBatchResult,
+  TriggerWorkflowRequest,
   UpdatePreferencesRequest,
   UpdateUserRequest,
   User,
+  Workflow,
+  WorkflowRun,
+  WorkflowRunWithSteps,
 } from './notify-types.js';
 
 export { NotifyApiError } from './notify-api-error.js';
 export * from './notify-types.js';
 
-/** Most items the gateway takes in one batch request (`MAX_BATCH` on the server). */
+/** Most items the gateway takes in one batch request (`MAX_BATCH` and `MAX_TRIGGER_BATCH` on the server). */
 export const MAX_BATCH_SIZE = 1000;
 
 /** A `fetch`-compatible function (the global one, or e.g. a Hono app's `fetch` in tests). */
@@ -57,6 +63,11 @@ export interface SendBatchOptions {
   onProgress?: (done: number, total: number) => void;
   /** Items per request, at most {@link MAX_BATCH_SIZE} (the default). */
   chunkSize?: number;
+}
+
+export interface TriggerOptions {
+  /** Sent as the `Idempotency-Key` header: a replay answers the original run. */
+  idempotencyKey?: string;
 }
 
 /** Query parameters; `undefined` values are left out. */
@@ -127,6 +138,25 @@ export function createNotifyClient(options: NotifyClientOptions) {
   }
 
   const data = async <T>(route: NotifyRouteName, opts?: CallOptions) => (await call<T>(route, opts)).data;
+  /** Post `items` in chunks, one request after the other; `index` is made a position in `items`. */
+  async function inChunks<I, R extends { index: number }>(
+    items: readonly I[],
+    batchOptions: SendBatchOptions,
+    post: (chunk: I[]) => Promise<{ accepted: number; rejected: number; items: R[] }>,
+  ): Promise<{ accepted: number; rejected: number; items: R[] }> {
+    const size = Math.min(MAX_BATCH_SIZE, Math.max(1, Math.floor(batchOptions.chunkSize ?? MAX_BATCH_SIZE)));
+    const result = { accepted: 0, rejected: 0, items: [] as R[] };
+    for (let start = 0; start < items.length; start += size) {
+      const chunk = items.slice(start, start + size);
+      const answer = await post(chunk);
+      result.accepted += answer.accepted;
+      result.rejected += answer.rejected;
+      result.items.push(...answer.items.map((item) => ({ ...item, index: item.index + start })));
+      batchOptions.onProgress?.(start + chunk.length, items.length);
+    }
+    return result;
+  }
+
   const page = async <T>(route: NotifyRouteName, opts?: CallOptions): Promise<Page<T>> => {
     const body = await call<T[]>(route, opts);
     return { data: body.data, meta: body.meta! };
@@ -146,21 +176,8 @@ export function createNotifyClient(options: NotifyClientOptions) {
      * the other. Items are answered one by one (a rejected item does not fail
      * the call); `items[].index` is the position in `notifications`.
      */
-    async sendBatch(
-      notifications: readonly SendNotificationRequest[],
-      batchOptions: SendBatchOptions = {},
-    ): Promise<BatchResult> {
-      const size = Math.min(MAX_BATCH_SIZE, Math.max(1, Math.floor(batchOptions.chunkSize ?? MAX_BATCH_SIZE)));
-      const result: BatchResult = { accepted: 0, rejected: 0, items: [] };
-      for (let start = 0; start < notifications.length; start += size) {
-        const chunk = notifications.slice(start, start + size);
-        const answer = await data<BatchResult>('sendBatch', { body: { notifications: chunk } });
-        result.accepted += answer.accepted;
-        result.rejected += answer.rejected;
-        result.items.push(...answer.items.map((item): BatchItemResult => ({ ...item, index: item.index + start })));
-        batchOptions.onProgress?.(start + chunk.length, notifications.length);
-      }
-      return result;
+    sendBatch(notifications: readonly SendNotificationRequest[], batchOptions: SendBatchOptions = {}): Promise<BatchResult> {
+      return inChunks(notifications, batchOptions, (chunk) => data<BatchResult>('sendBatch', { body: { notifications: chunk } }));
     },
 
     /** A notification with its status timeline. */
@@ -211,6 +228,47 @@ export function createNotifyClient(options: NotifyClientOptions) {
         data('templates.activate', { params: { code, version }, query: { channel } }),
       render: (code: string, body: RenderTemplateRequest = {}, channel?: Channel): Promise<RenderedTemplate> =>
         data('templates.render', { params: { code }, query: { channel }, body }),
+    },
+
+    /** Start a run of workflow `key` for one recipient (scope `send`); idempotent on `request_id` or `idempotencyKey`. */
+    trigger(key: string, body: TriggerWorkflowRequest, triggerOptions: TriggerOptions = {}): Promise<WorkflowRun> {
+      return data('trigger', {
+        params: { key },
+        body,
+        ...(triggerOptions.idempotencyKey && { headers: { 'idempotency-key': triggerOptions.idempotencyKey } }),
+      });
+    },
+
+    /** Start any number of runs in requests of at most 1000; answered one by one, like {@link sendBatch}. */
+    triggerBatch(
+      key: string,
+      triggers: readonly TriggerWorkflowRequest[],
+      batchOptions: SendBatchOptions = {},
+    ): Promise<TriggerBatchResult> {
+      return inChunks(triggers, batchOptions, (chunk) =>
+        data<TriggerBatchResult>('triggerBatch', { params: { key }, body: { triggers: chunk } }),
+      );
+    },
+
+    /** A run with each step: its state, `wait_until`, and the notification a send created. */
+    run(id: string): Promise<WorkflowRunWithSteps> {
+      return data('run', { params: { run_id: id } });
+    },
+
+    /** Cancel a run that has not finished; 409 once it has. */
+    cancelRun(id: string): Promise<WorkflowRun> {
+      return data('cancelRun', { params: { run_id: id } });
+    },
+
+    /** Workflow definitions (scope `admin`): versions are immutable; a new one runs once activated. */
+    workflows: {
+      create: (body: CreateWorkflowRequest): Promise<Workflow> => data('workflows.create', { body }),
+      list: (query: PageQuery = {}): Promise<Page<Workflow>> => page('workflows.list', { query }),
+      /** With its active version's steps. */
+      get: (key: string): Promise<Workflow> => data('workflows.get', { params: { key } }),
+      addVersion: (key: string, body: AddWorkflowVersionRequest): Promise<Workflow> =>
+        data('workflows.addVersion', { params: { key }, body }),
+      activate: (key: string, version: number): Promise<Workflow> => data('workflows.activate', { params: { key, version } }),
     },
   };
 }

@@ -24,6 +24,15 @@ export const NOTIFY_ROUTES = {
   'templates.addVersion': ['POST', '/api/v1/templates/:code/versions'],
   'templates.activate': ['POST', '/api/v1/templates/:code/versions/:version/activate'],
   'templates.render': ['POST', '/api/v1/templates/:code/render'],
+  'workflows.create': ['POST', '/api/v1/workflows'],
+  'workflows.list': ['GET', '/api/v1/workflows'],
+  'workflows.get': ['GET', '/api/v1/workflows/:key'],
+  'workflows.addVersion': ['POST', '/api/v1/workflows/:key/versions'],
+  'workflows.activate': ['POST', '/api/v1/workflows/:key/versions/:version/activate'],
+  trigger: ['POST', '/api/v1/workflows/:key/trigger'],
+  triggerBatch: ['POST', '/api/v1/workflows/:key/trigger/batch'],
+  run: ['GET', '/api/v1/workflow-runs/:run_id'],
+  cancelRun: ['DELETE', '/api/v1/workflow-runs/:run_id'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type NotifyRouteName = keyof typeof NOTIFY_ROUTES;

@@ -1,5 +1,13 @@
 import type { z } from 'zod';
+import type { batchAnswer } from '../functions/gateway/intake/notification.responses.js';
 import type { listNotificationsQuery, notificationBody } from '../functions/gateway/intake/notification.schemas.js';
+import type { workflowResponse } from '../functions/gateway/workflows/definitions/workflow.responses.js';
+import type {
+  createWorkflowBody,
+  triggerBody,
+  workflowVersionBody,
+} from '../functions/gateway/workflows/definitions/workflow.schemas.js';
+import type { runResponse, runStepResponse } from '../functions/gateway/workflows/runs/run.responses.js';
 import type {
   emailContentSchema,
   languageSchema,
@@ -19,7 +27,9 @@ import type { NotificationStatus } from '../shared/schemas/notification-statuses
 /*
  * Request types come from the zod schemas the routes validate with (type-only
  * imports: nothing of the server is loaded at run time). Response types are
- * plain interfaces of the wire format (snake_case), as the routes write it.
+ * the `z.output` of the route's declared response shape where one exists
+ * (workflows and runs), else plain interfaces of the wire format (snake_case),
+ * as the routes write it.
  */
 
 // ---- requests ----------------------------------------------------------------
@@ -71,6 +81,13 @@ export interface AddTemplateVersionRequest {
 export type ListTemplatesQuery = Omit<z.input<typeof listTemplatesQuery>, 'page' | 'limit'> & PageQuery;
 export type GetTemplateQuery = Omit<z.input<typeof getTemplateQuery>, 'version'> & { version?: number };
 export type RenderTemplateRequest = z.input<typeof renderBody>;
+
+/** Body of `POST /api/v1/workflows`. */
+export type CreateWorkflowRequest = z.input<typeof createWorkflowBody>;
+/** Body of `POST /api/v1/workflows/:key/versions`. */
+export type AddWorkflowVersionRequest = z.input<typeof workflowVersionBody>;
+/** Body of `POST /api/v1/workflows/:key/trigger` (one item of a batch too): `user_id` or `external_id`. */
+export type TriggerWorkflowRequest = z.input<typeof triggerBody>;
 
 // ---- responses ---------------------------------------------------------------
 
@@ -221,3 +238,17 @@ export interface RenderedTemplate {
   version: number;
   content: Record<string, unknown>;
 }
+
+/** A workflow with the steps of one version (the active one unless another was asked for). */
+export type Workflow = z.output<typeof workflowResponse>;
+
+/** A workflow run; `GET /api/v1/workflow-runs/:id` adds `steps`. */
+export type WorkflowRun = z.output<typeof runResponse>;
+export type WorkflowRunStep = z.output<typeof runStepResponse>;
+export type WorkflowRunWithSteps = WorkflowRun & { steps: WorkflowRunStep[] };
+
+/** One item of a trigger batch: as {@link BatchItemResult}, its `data` a run. */
+export type TriggerBatchItemResult = Omit<BatchItemResult, 'data'> & { data?: WorkflowRun };
+
+/** `data` of `POST /api/v1/workflows/:key/trigger/batch`. */
+export type TriggerBatchResult = Omit<z.output<typeof batchAnswer>['data'], 'items'> & { items: TriggerBatchItemResult[] };
