@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { batchAnswer } from '../functions/gateway/intake/notification.responses.js';
+import type { batchAnswer, fallbackResponse } from '../functions/gateway/intake/notification.responses.js';
 import type { listNotificationsQuery, notificationBody } from '../functions/gateway/intake/notification.schemas.js';
 import type { workflowResponse } from '../functions/gateway/workflows/definitions/workflow.responses.js';
 import type {
@@ -119,8 +119,13 @@ export interface NotificationAccepted {
   language: string;
   priority: number;
   send_at: string | null;
+  /** Only for a channel list (`notification_type: ["push", "email"]`). */
+  fallback?: NotificationFallback;
   created_at: string;
 }
+
+/** How far a notification sent with a channel list went along it; `notification_type` is the channel in use. */
+export type NotificationFallback = z.output<typeof fallbackResponse>;
 
 export interface Notification {
   id: string;
@@ -137,6 +142,8 @@ export interface Notification {
   variables: Record<string, unknown>;
   metadata: Record<string, unknown>;
   send_at: string | null;
+  /** Null for a notification of one channel. */
+  fallback: NotificationFallback | null;
   created_at: string;
   updated_at: string;
 }
