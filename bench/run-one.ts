@@ -111,6 +111,21 @@ async function run(): Promise<ResultRow[]> {
         ),
       ];
     }
+    case 'workflows': {
+      const { runWorkflowsBench } = await import('./workflows.bench.js');
+      const rows = await runWorkflowsBench();
+      return rows.map((r) => ({
+        bench: 'workflows',
+        case: r.case,
+        throughput: r.throughput,
+        unit: r.unit,
+        ratio: r.ratio,
+        p50Ms: r.p50Ms,
+        p99Ms: r.p99Ms,
+        peakRssMiB: r.peakRssMiB,
+        goal: r.note,
+      }));
+    }
     default:
       throw new Error(`unknown bench ${name}`);
   }
