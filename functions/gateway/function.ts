@@ -41,6 +41,7 @@ import { createIntakeEvents } from './webhooks/intake-events.js';
 import { createWebhookStore } from './webhooks/webhook-store.js';
 import { createWebhookSubscriptions } from './webhooks/webhook-subscriptions.js';
 import { createWorkflows } from './workflows/create-workflows.js';
+import { createRunListing } from './workflows/runs/run-listing.js';
 import { createWorkflowMetrics } from './workflows/workflow-metrics.js';
 
 const BATCH_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
@@ -197,7 +198,13 @@ export const gatewayFunction: FunctionModule = {
       internalSecret: infra.internalSecret,
       batchBodyLimitBytes: BATCH_BODY_LIMIT_BYTES,
       readiness: { database: () => database.ping(), cache: () => cache.ping(), queue: () => queue.ping() },
-      admin: { queue, store: createAdminStore(database.db), latency },
+      admin: {
+        queue,
+        store: createAdminStore(database.db),
+        runs: createRunListing(database.db),
+        workflows: workflows.routes.store,
+        latency,
+      },
       webhooks: {
         store: webhooks,
         queue,

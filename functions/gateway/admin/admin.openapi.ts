@@ -3,7 +3,14 @@ import { ROUTING_KEYS } from '../../../shared/messages.js';
 import { defineOperations } from '../../../shared/openapi/operation.js';
 import { channelSchema } from '../../../shared/schemas/channels.js';
 import { NOTIFICATION_STATUSES } from '../../../shared/schemas/notification-statuses.js';
-import { deadLetterIdParam, deadLettersQuery, overviewQuery, searchNotificationsQuery } from './admin.schemas.js';
+import { runResponse } from '../workflows/runs/run.responses.js';
+import {
+  deadLetterIdParam,
+  deadLettersQuery,
+  overviewQuery,
+  searchNotificationsQuery,
+  workflowRunsQuery,
+} from './admin.schemas.js';
 
 const timestamp = z.iso.datetime({ offset: true });
 const routingKey = z.enum(ROUTING_KEYS);
@@ -132,5 +139,18 @@ export const ADMIN_OPERATIONS = defineOperations([
     request: { query: searchNotificationsQuery },
     responses: { 200: { description: 'A page of notifications', data: z.array(notificationSummary), list: true } },
     examples: { query: { q: 'welcome', status: 'failed', page: '1', limit: '20' } },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/admin/workflow-runs',
+    operationId: 'listWorkflowRuns',
+    summary: 'Workflow runs of every key, with their steps',
+    description:
+      'Newest first, filtered by `status` and `workflow_key`. Each run carries `steps` as `GET /api/v1/workflow-runs/{run_id}` shows them (state, `wait_until`, the notification a send created); `step_index` is the next step to take.',
+    tags: ['admin'],
+    auth: 'admin',
+    request: { query: workflowRunsQuery },
+    responses: { 200: { description: 'A page of runs', data: z.array(runResponse), list: true } },
+    examples: { query: { status: 'running', workflow_key: 'comment-digest', page: '1', limit: '20' } },
   },
 ]);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ROUTING_KEYS } from '../../../shared/messages.js';
 import { type Delivery, deadLetter, done } from '../../../shared/queue/queue.js';
 import { testDatabases } from '../../../shared/test-support/test-databases.js';
@@ -198,6 +198,88 @@ describe.each(testDatabases())('admin routes (the dashboard API) on $kind', (tar
     });
   });
 
+  describe('GET /api/v1/admin/workflow-runs', () => {
+    const send = { type: 'send', channel: 'email', template_code: 'kit_welcome' };
+    const later = `admin-wf-${randomUUID().slice(0, 8)}`;
+    const now = `admin-wf-${randomUUID().slice(0, 8)}`;
+    let waiting: string;
+    let cancelled: string;
+    let completed: string;
+    const runs = (query: string) => kit.request('GET', `/api/v1/admin/workflow-runs?${query}`);
+    const ids = (res: { body: { data: Array<{ workflow_run_id: string }> } }) => res.body.data.map((r) => r.workflow_run_id);
+    const run = async (id: string) => (await kit.request('GET', `/api/v1/workflow-runs/${id}`)).body.data;
+
+    beforeAll(async () => {
+      for (const [key, steps] of [
+        [later, [send, { type: 'delay', duration: 'PT1H' }, send]],
+        [now, [send]],
+      ] as const) {
+        const res = await kit.request('POST', '/api/v1/workflows', { body: { workflow_key: key, name: key, steps } });
+        expect(res.status, JSON.stringify(res.body)).toBe(201);
+      }
+      // another send key's run: the operator sees every key's runs
+      const other = (await kit.request('POST', '/api/v1/api-keys', { body: { name: 'other sender', scopes: ['send'] } })).body
+        .data.key as string;
+      const trigger = async (key: string, auth: string) => {
+        const user = await kit.createUser();
+        const res = await kit.request('POST', `/api/v1/workflows/${key}/trigger`, {
+          auth,
+          body: { user_id: user.id, payload: { name: 'Ada' }, request_id: randomUUID() },
+        });
+        expect(res.status, JSON.stringify(res.body)).toBe(202);
+        return res.body.data.workflow_run_id as string;
+      };
+      waiting = await trigger(later, kit.sendKey);
+      cancelled = await trigger(later, kit.sendKey);
+      completed = await trigger(now, other);
+      const settled = { timeout: 15_000, interval: 100 };
+      await vi.waitFor(async () => expect((await run(waiting)).steps[1].state).toBe('waiting'), settled);
+      await vi.waitFor(async () => expect((await run(cancelled)).steps[1].state).toBe('waiting'), settled);
+      expect((await kit.request('DELETE', `/api/v1/workflow-runs/${cancelled}`)).status).toBe(200);
+      await vi.waitFor(async () => expect((await run(completed)).status).toBe('completed'), settled);
+    });
+
+    it("lists a key's runs newest first, each with its steps as GET /workflow-runs/:id shows them", async () => {
+      const res = await runs(`workflow_key=${later}`);
+
+      expect(res.status).toBe(200);
+      expect(ids(res)).toEqual([cancelled, waiting]);
+      expect(res.body.meta).toMatchObject({ total: 2, page: 1 });
+      const held = res.body.data[1];
+      expect(held).toMatchObject({ workflow_key: later, status: 'running', step_index: 1 });
+      expect(held.steps.map((s: { type: string; state: string }) => [s.type, s.state])).toEqual([
+        ['send', 'completed'],
+        ['delay', 'waiting'],
+        ['send', 'pending'],
+      ]);
+      expect(held.steps[0].notification_id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(held.steps[1].wait_until).not.toBeNull();
+      expect(held).toEqual(await run(waiting));
+    });
+
+    it('filters by status, across API keys, in pages', async () => {
+      const cancelledOnly = await runs(`workflow_key=${later}&status=cancelled`);
+      const completedAnyKey = await runs('status=completed&limit=100');
+      const firstPage = await runs(`workflow_key=${later}&limit=1`);
+      const secondPage = await runs(`workflow_key=${later}&limit=1&page=2`);
+
+      expect(ids(cancelledOnly)).toEqual([cancelled]);
+      expect(cancelledOnly.body.data[0].steps[1]).toMatchObject({ type: 'delay', state: 'dropped' });
+      expect(ids(completedAnyKey)).toContain(completed);
+      expect(ids(completedAnyKey)).not.toContain(waiting);
+      expect(firstPage.body.meta).toMatchObject({ total: 2, has_next: true, has_previous: false });
+      expect([...ids(firstPage), ...ids(secondPage)]).toEqual([cancelled, waiting]);
+    });
+
+    it('refuses a bad status, workflow key, page or limit', async () => {
+      for (const query of ['status=lost', 'workflow_key=Not%20A%20Key', 'page=0', 'limit=101']) {
+        const res = await runs(query);
+        expect(res.status, query).toBe(400);
+        expect(res.body.error, query).toBe('validation_error');
+      }
+    });
+  });
+
   describe('access', () => {
     const routes = [
       ['GET', '/api/v1/admin/overview'],
@@ -205,6 +287,7 @@ describe.each(testDatabases())('admin routes (the dashboard API) on $kind', (tar
       ['POST', '/api/v1/admin/dead-letters/redrive'],
       ['POST', `/api/v1/admin/dead-letters/${randomUUID()}/redrive`],
       ['GET', '/api/v1/admin/notifications'],
+      ['GET', '/api/v1/admin/workflow-runs'],
     ] as const;
 
     it.each(routes)('%s %s: 401 without a credential, 403 with a send key or a user token', async (method, path) => {

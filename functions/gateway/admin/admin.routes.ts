@@ -8,7 +8,17 @@ import { offsetOf } from '../../../shared/http/pagination.js';
 import { validate } from '../../../shared/http/validate.js';
 import { type DeadLetter, type Queue, QueueUnavailableError } from '../../../shared/queue/queue.js';
 import { notificationJson } from '../intake/notification-wire.js';
-import { deadLetterIdParam, deadLettersQuery, overviewQuery, searchNotificationsQuery } from './admin.schemas.js';
+import type { WorkflowStore } from '../workflows/definitions/workflow-store.js';
+import type { RunListing } from '../workflows/runs/run-listing.js';
+import type { RunRow } from '../workflows/runs/run-store.js';
+import { runWithSteps } from '../workflows/runs/run-wire.js';
+import {
+  deadLetterIdParam,
+  deadLettersQuery,
+  overviewQuery,
+  searchNotificationsQuery,
+  workflowRunsQuery,
+} from './admin.schemas.js';
 import type { AdminStore } from './admin-store.js';
 import type { LatencyWindow } from './latency-window.js';
 
@@ -17,6 +27,9 @@ export interface AdminDeps {
   authenticator: Authenticator;
   queue: Pick<Queue, 'stats' | 'deadLetters'>;
   store: AdminStore;
+  /** Every key's workflow runs, and the steps of the versions they run. */
+  runs: RunListing;
+  workflows: Pick<WorkflowStore, 'stepsOf'>;
   latency: LatencyWindow;
   now?: () => Date;
 }
@@ -129,6 +142,23 @@ export function createAdminRoutes(deps: AdminDeps): Hono<AppEnv> {
       q.limit,
     );
     return okPage(c, rows.map(notificationJson), pageMeta(total, q.page, q.limit));
+  });
+
+  /** The steps of each version a page of runs runs (versions are immutable; a page holds few of them). */
+  const versionSteps = async (runs: RunRow[]) => {
+    const versions = new Map(runs.map((r) => [`${r.workflowId}:${r.version}`, r]));
+    const steps = await Promise.all([...versions.values()].map((r) => deps.workflows.stepsOf(r.workflowId, r.version)));
+    return new Map([...versions.keys()].map((key, i) => [key, steps[i] ?? []]));
+  };
+
+  routes.get('/workflow-runs', validate('query', workflowRunsQuery), async (c) => {
+    const q = c.req.valid('query');
+    const { rows, total } = await deps.runs.list({ state: q.status, workflowKey: q.workflow_key }, offsetOf(q), q.limit);
+    const [records, steps] = await Promise.all([deps.runs.stepsOf(rows.map((r) => r.id)), versionSteps(rows)]);
+    const runs = rows.map((run) =>
+      runWithSteps(run, steps.get(`${run.workflowId}:${run.version}`) ?? [], records.get(run.id) ?? []),
+    );
+    return okPage(c, runs, pageMeta(total, q.page, q.limit));
   });
 
   return routes;

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { paginationQuery } from '../../../shared/http/pagination.js';
 import { channelSchema } from '../../../shared/schemas/channels.js';
 import { notificationStatusSchema } from '../../../shared/schemas/notification-statuses.js';
+import { workflowKey } from '../workflows/definitions/workflow.schemas.js';
+import { RUN_STATES } from '../workflows/runs/run.responses.js';
 
 /** Request shapes of the operator routes (`/api/v1/admin/*`, the dashboard's API). */
 
@@ -28,4 +30,9 @@ export const searchNotificationsQuery = paginationQuery.extend({
   q: z.string().trim().max(200).optional(),
   status: notificationStatusSchema.optional(),
   notification_type: channelSchema.optional(),
+});
+
+export const workflowRunsQuery = paginationQuery.extend({
+  status: z.enum(RUN_STATES).optional(),
+  workflow_key: workflowKey.optional(),
 });

@@ -156,4 +156,60 @@ describe('dashboard in headless Chromium', () => {
     await page.fill('#q', '');
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
   }, 60_000);
+
+  it('shows a workflow run held at its delay, and a click shows its steps', async () => {
+    // Arrange: a run that sent, then waits an hour before its second send
+    const key = `dash-flow-${randomUUID().slice(0, 8)}`;
+    const send = { type: 'send', channel: 'email', template_code: 'kit_welcome' };
+    const defined = await kit.request('POST', '/api/v1/workflows', {
+      body: { workflow_key: key, name: 'Dashboard flow', steps: [send, { type: 'delay', duration: 'PT1H' }, send] },
+    });
+    expect(defined.status, JSON.stringify(defined.body)).toBe(201);
+    const user = await kit.createUser();
+    const triggered = await kit.request('POST', `/api/v1/workflows/${key}/trigger`, {
+      auth: kit.sendKey,
+      body: { user_id: user.id, payload: { name: 'Ada' }, request_id: randomUUID() },
+    });
+    expect(triggered.status, JSON.stringify(triggered.body)).toBe(202);
+    const runId: string = triggered.body.data.workflow_run_id;
+    await expect
+      .poll(async () => (await kit.request('GET', `/api/v1/workflow-runs/${runId}`)).body.data.steps[1].state, {
+        timeout: 15_000,
+      })
+      .toBe('waiting');
+    const sent: string = (await kit.request('GET', `/api/v1/workflow-runs/${runId}`)).body.data.steps[0].notification_id;
+
+    // Act: filter the panel to running runs
+    await page.selectOption('#runs-status', 'running');
+    const row = await page.waitForSelector(`#workflow-runs tr[data-id="${runId}"]`);
+
+    // Assert: the run with its workflow, status and the step it is at
+    const rowText = await row.textContent();
+    expect(rowText).toContain(`${key} v1`);
+    expect(rowText).toContain('running');
+    expect(await row.$eval('.current-step', (td) => td.textContent)).toBe('1 · delay');
+    expect(await page.$$eval('#workflow-runs tbody tr[data-id] .badge', (b) => b.map((x) => x.textContent))).not.toContain(
+      'completed',
+    );
+
+    // a click shows its steps: type, state, wait until, notification
+    await page.click(`#workflow-runs tr[data-id="${runId}"]`);
+    const steps = await page.waitForSelector(`#workflow-runs tr[data-steps-of="${runId}"]`);
+    const cells = await steps.$$eval('tbody tr', (rows) =>
+      rows.map((r) => [...r.querySelectorAll('td')].slice(0, 5).map((td) => td.textContent)),
+    );
+    expect(cells.map(([index, type, state]) => [index, type, state])).toEqual([
+      ['0', 'send', 'completed'],
+      ['1', 'delay', 'waiting'],
+      ['2', 'send', 'pending'],
+    ]);
+    expect(cells[0]![4]).toBe(sent);
+    expect(cells[1]![3]).not.toBe('–');
+    expect(cells[2]![4]).toBe('–');
+
+    // a second click folds it again
+    await page.click(`#workflow-runs tr[data-id="${runId}"]`);
+    await page.waitForSelector(`#workflow-runs tr[data-steps-of="${runId}"]`, { state: 'detached' });
+    expect(consoleErrors).toEqual([]);
+  }, 60_000);
 });

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { createErrorHandler } from '../../../shared/envelope.js';
 import type { AppEnv } from '../../../shared/http/app-env.js';
 import { createLogger } from '../../../shared/logging/logger.js';
+import { RUN_STATES } from '../workflows/runs/run.responses.js';
 import { createDashboardRoutes } from './dashboard.routes.js';
 
 function appWith(routes: Hono<AppEnv>) {
@@ -30,7 +31,16 @@ describe('GET /dashboard', () => {
       expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
       expect(html).toContain('<script src="/dashboard/dashboard.js" defer></script>');
       expect(html).toContain('href="/dashboard/dashboard.css"');
+      expect(html).toContain('<script src="/dashboard/workflow-runs.js" defer></script>');
     }
+  });
+
+  it('fills both status filters from their definitions', async () => {
+    const html = await (await app.request('/dashboard')).text();
+
+    expect(html).not.toContain('status options:');
+    for (const state of RUN_STATES) expect(html).toContain(`<option>${state}</option>`);
+    expect(html).toContain('<option>delivered</option>');
   });
 
   it('serves the script and the stylesheet with their types', async () => {
@@ -42,10 +52,13 @@ describe('GET /dashboard', () => {
     expect(await js.text()).toContain('/api/v1/admin/overview');
     expect(css.status).toBe(200);
     expect(css.headers.get('content-type')).toBe('text/css; charset=utf-8');
+    const runs = await app.request('/dashboard/workflow-runs.js');
+    expect(runs.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(await runs.text()).toContain('/api/v1/admin/workflow-runs');
   });
 
   it('loads nothing from elsewhere: no URL in the page, script or stylesheet points off the gateway', async () => {
-    for (const path of ['/dashboard', '/dashboard/dashboard.js', '/dashboard/dashboard.css']) {
+    for (const path of ['/dashboard', '/dashboard/dashboard.js', '/dashboard/workflow-runs.js', '/dashboard/dashboard.css']) {
       const text = await (await app.request(path)).text();
       const external = [...text.matchAll(/(?:https?:)?\/\/[\w.-]+\.[a-z]{2,}[^\s'"`)]*/gi)]
         .map((m) => m[0])

@@ -58,6 +58,7 @@ export const PUBLIC_ROUTES: readonly PublicRoute[] = [
   route('POST', '/api/v1/admin/dead-letters/redrive', 'admin', 'gateway'),
   route('POST', '/api/v1/admin/dead-letters/:message_id/redrive', 'admin', 'gateway'),
   route('GET', '/api/v1/admin/notifications', 'admin', 'gateway'),
+  route('GET', '/api/v1/admin/workflow-runs', 'admin', 'gateway'),
   route('POST', '/api/v1/workflows', 'admin', 'gateway', true),
   route('GET', '/api/v1/workflows', 'admin', 'gateway'),
   route('GET', '/api/v1/workflows/:key', 'admin', 'gateway'),

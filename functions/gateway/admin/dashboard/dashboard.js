@@ -2,6 +2,7 @@
 // Everything it shows comes from the gateway's /api/v1/admin/* routes (scope
 // admin), GET /api/v1/webhooks (endpoints with their health) and
 // GET /api/v1/notifications/:id (the timeline); it polls every 2 s.
+// The workflow runs panel is its own script (workflow-runs.js).
 // biome-ignore lint/suspicious/noRedundantUseStrict: a classic script (not a module) in the browser
 'use strict';
 
@@ -16,6 +17,13 @@ const WEBHOOK_LIMIT = 50;
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
 const $ = (id) => document.getElementById(id);
+
+/** Panels of other scripts (workflow-runs.js): each `refresh()` is polled with the rest of the board. */
+const panels = [];
+// biome-ignore lint/correctness/noUnusedVariables: called by the panel scripts loaded after this one
+function registerPanel(panel) {
+  panels.push(panel);
+}
 
 const state = {
   key: sessionStorage.getItem(KEY_STORAGE),
@@ -453,6 +461,7 @@ async function refresh() {
     api('GET', searchPath()).then((r) =>
       renderIfChanged('list', { data: r.data, meta: r.meta, selected: state.selectedId }, renderNotifications),
     ),
+    ...panels.map((panel) => panel.refresh()),
   ];
   if (state.selectedId) {
     const id = state.selectedId;
