@@ -2,27 +2,19 @@ import { randomUUID } from 'node:crypto';
 import type { Cache } from '../../../shared/cache/cache.js';
 import type { TemplateClient } from '../../../shared/clients/template-client.js';
 import type { UserClient } from '../../../shared/clients/user-client.js';
-import {
-  ConflictError,
-  MissingVariablesError,
-  NotFoundError,
-  RateLimitedError,
-  ValidationError,
-} from '../../../shared/errors.js';
+import { ConflictError, MissingVariablesError, NotFoundError, ValidationError } from '../../../shared/errors.js';
 import { toFieldIssues } from '../../../shared/http/validate.js';
 import { channelsOf } from '../../../shared/schemas/channel-list.js';
 import { safeParseNullAsAbsent } from '../../../shared/schemas/null-as-absent.js';
 import { canonicalHash } from '../intake/canonical-hash.js';
 import type { IntakeRequest } from '../intake/intake-call.js';
 import { missingVariables } from '../intake/intake-decision.js';
+import { spendKeyLimit } from '../intake/intake-limits.js';
 import { notificationBody } from '../intake/notification.schemas.js';
 import { recipientChoiceError } from '../intake/recipient-choice.js';
+import { requestIdOf } from '../intake/request-id.js';
 import type { FanoutRow, FanoutStore } from './fanout-store.js';
 import { fanoutJson } from './fanout-wire.js';
-
-const MINUTE = 60_000;
-/** Same bound as `request_id` in the body. */
-const MAX_REQUEST_ID = 200;
 
 export interface FanoutIntakeDeps {
   store: FanoutStore;
@@ -70,16 +62,8 @@ export function createFanoutIntake(deps: FanoutIntakeDeps) {
     if (!parsed.success) throw new ValidationError(toFieldIssues(parsed.error), 'request body');
     const choice = recipientChoiceError(parsed.data);
     if (choice) throw choice;
-    if (request.idempotencyKey !== undefined && request.idempotencyKey.length > MAX_REQUEST_ID) {
-      throw new ValidationError([{ field: 'Idempotency-Key', message: `at most ${MAX_REQUEST_ID} characters` }], 'header');
-    }
-    const requestId = request.idempotencyKey ?? parsed.data.request_id;
-    if (!requestId) {
-      throw new ValidationError(
-        [{ field: 'request_id', message: 'required (or send an Idempotency-Key header)' }],
-        'request body',
-      );
-    }
+    const requestId = requestIdOf(request, parsed.data.request_id);
+    if (requestId instanceof ValidationError) throw requestId;
     const channels = channelsOf(parsed.data.notification_type);
     if (channels.length > 1) {
       throw new ValidationError(
@@ -94,13 +78,7 @@ export function createFanoutIntake(deps: FanoutIntakeDeps) {
 
     const earlier = await deps.store.findByRequestId(apiKeyId, requestId);
     if (earlier) return replayOf(earlier, hash);
-    const [verdict] = await deps.cache.limit([
-      { rules: [{ key: `rl:key:${apiKeyId}`, limit: deps.limits.perKeyPerMinute, periodMs: MINUTE }] },
-    ]);
-    const key = verdict!.decisions[0]!;
-    if (!verdict!.allowed) {
-      throw new RateLimitedError(Math.max(1, Math.ceil(key.retryAfterMs / 1000)), 'API key rate limit exceeded');
-    }
+    await spendKeyLimit(deps.cache, apiKeyId, deps.limits.perKeyPerMinute);
     const [topic, template] = await Promise.all([
       deps.users.findTopic(topicKey),
       // the default language's version: a subscriber in another language gets theirs as their page is written

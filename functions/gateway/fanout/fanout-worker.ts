@@ -1,5 +1,5 @@
 import type { Logger } from '../../../shared/logging/logger.js';
-import { createWakeableSleep } from '../../../shared/runtime/wakeable-sleep.js';
+import { createPollingLoop } from '../../../shared/runtime/polling-loop.js';
 import type { FanoutPages } from './fanout-page.js';
 import type { FanoutRow, FanoutStore } from './fanout-store.js';
 
@@ -38,10 +38,6 @@ export interface FanoutWorker {
  */
 export function createFanoutWorker(deps: FanoutWorkerDeps): FanoutWorker {
   const idleMs = deps.idleMs ?? 500;
-  const maxBackoffMs = deps.maxBackoffMs ?? 5_000;
-  let running = false;
-  let loop: Promise<void> | undefined;
-  const pause = createWakeableSleep();
 
   /** One page of `fanout`; the row as it is after the page, or null when this worker no longer runs it. */
   async function runPage(fanout: FanoutRow): Promise<FanoutRow | null> {
@@ -84,36 +80,17 @@ export function createFanoutWorker(deps: FanoutWorkerDeps): FanoutWorker {
     return 1;
   }
 
-  async function run(): Promise<void> {
-    let backoff = 100;
-    while (running) {
-      pause.beginRound();
-      try {
-        const n = await runOnce(() => running);
-        backoff = 100;
-        if (n === 0) await pause.sleep(idleMs);
-      } catch (err) {
-        deps.logger.warn({ err, retry_in_ms: backoff }, 'fan-out page failed; it is tried again from its last page');
-        await pause.sleep(backoff);
-        backoff = Math.min(maxBackoffMs, backoff * 2);
-      }
-    }
-  }
+  const loop = createPollingLoop({
+    round: async (keepGoing) => ((await runOnce(keepGoing)) === 0 ? idleMs : 0),
+    logger: deps.logger,
+    failure: 'fan-out page failed; it is tried again from its last page',
+    maxBackoffMs: deps.maxBackoffMs,
+  });
 
   return {
-    start() {
-      if (running) return;
-      running = true;
-      loop = run();
-    },
-    nudge() {
-      pause.nudge();
-    },
-    async stop() {
-      running = false;
-      pause.interrupt();
-      await loop;
-    },
+    start: () => loop.start(),
+    nudge: () => loop.nudge(),
+    stop: () => loop.stop(),
     async drain() {
       while ((await runOnce(() => true)) > 0) {}
     },

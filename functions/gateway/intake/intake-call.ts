@@ -7,6 +7,7 @@ import { safeParseNullAsAbsent } from '../../../shared/schemas/null-as-absent.js
 import { canonicalHash } from './canonical-hash.js';
 import { type NotificationBody, type NotificationRequest, notificationBody } from './notification.schemas.js';
 import { recipientChoiceError } from './recipient-choice.js';
+import { requestIdOf } from './request-id.js';
 
 export interface IntakeRequest {
   body: unknown;
@@ -51,9 +52,6 @@ export interface IntakeCall {
   results: IntakeResult[];
 }
 
-/** Same bound as `request_id` in the body; longer keys would not fit the unique index. */
-const MAX_REQUEST_ID = 200;
-
 export function errorResult(error: AppError): IntakeResult {
   return {
     status: error.status,
@@ -67,18 +65,11 @@ export function errorResult(error: AppError): IntakeResult {
 function itemOf(request: IntakeRequest, index: number): Item | UnresolvedItem | AppError {
   const parsed = safeParseNullAsAbsent(notificationBody, request.body);
   if (!parsed.success) return new ValidationError(toFieldIssues(parsed.error), 'request body');
-  if (request.idempotencyKey !== undefined && request.idempotencyKey.length > MAX_REQUEST_ID) {
-    return new ValidationError([{ field: 'Idempotency-Key', message: `at most ${MAX_REQUEST_ID} characters` }], 'header');
-  }
+  const requestId = requestIdOf(request, parsed.data.request_id);
+  if (requestId instanceof ValidationError && request.idempotencyKey !== undefined) return requestId;
   const choice = recipientChoiceError(parsed.data, ['user_id', 'external_id']);
   if (choice) return choice;
-  const requestId = request.idempotencyKey ?? parsed.data.request_id;
-  if (!requestId) {
-    return new ValidationError(
-      [{ field: 'request_id', message: 'required (or send an Idempotency-Key header)' }],
-      'request body',
-    );
-  }
+  if (requestId instanceof ValidationError) return requestId;
   // a list of one channel is the string form (the same request, the same hash)
   const channels = channelsOf(parsed.data.notification_type);
   const notificationType = channels.length === 1 ? channels[0]! : channels;

@@ -24,6 +24,15 @@ export interface Limited {
 const retryAfterSeconds = (decision: RateLimitDecision) => Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
 
 /**
+ * One request against its API key's limit, for the routes that store one
+ * thing per call (a fan-out, a workflow run): 429 when refused, which spends nothing.
+ */
+export async function spendKeyLimit(cache: Pick<Cache, 'limit'>, apiKeyId: string, perKeyPerMinute: number): Promise<void> {
+  const [verdict] = await cache.limit([{ rules: [{ key: `rl:key:${apiKeyId}`, limit: perKeyPerMinute, periodMs: MINUTE }] }]);
+  if (!verdict!.allowed) throw new RateLimitedError(retryAfterSeconds(verdict!.decisions[0]!), 'API key rate limit exceeded');
+}
+
+/**
  * Step "limit": intake's rate limits, per API key and per recipient, in one
  * round trip and before anything is looked up. A refused request spends no
  * budget. A repeat inside the call counts against the key only; a retry of

@@ -1,19 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Cache } from '../../../../shared/cache/cache.js';
 import type { UserClient } from '../../../../shared/clients/user-client.js';
-import { AppError, ConflictError, NotFoundError, RateLimitedError, ValidationError } from '../../../../shared/errors.js';
+import { AppError, ConflictError, NotFoundError, ValidationError } from '../../../../shared/errors.js';
 import { toFieldIssues } from '../../../../shared/http/validate.js';
 import { safeParseNullAsAbsent } from '../../../../shared/schemas/null-as-absent.js';
 import { canonicalHash } from '../../intake/canonical-hash.js';
 import type { IntakeRequest } from '../../intake/intake-call.js';
+import { spendKeyLimit } from '../../intake/intake-limits.js';
+import { requestIdOf } from '../../intake/request-id.js';
 import { triggerBody } from '../definitions/workflow.schemas.js';
 import type { WorkflowStore } from '../definitions/workflow-store.js';
 import type { RunRow, RunStore } from './run-store.js';
 import { runJson } from './run-wire.js';
-
-const MINUTE = 60_000;
-/** Same bound as `request_id` in the body. */
-const MAX_REQUEST_ID = 200;
 
 export interface RunTriggerDeps {
   workflows: Pick<WorkflowStore, 'find'>;
@@ -69,28 +67,14 @@ export function createRunTrigger(deps: RunTriggerDeps) {
   async function accept(apiKeyId: string, workflowKey: string, request: IntakeRequest): Promise<TriggerAnswer> {
     const parsed = safeParseNullAsAbsent(triggerBody, request.body);
     if (!parsed.success) throw new ValidationError(toFieldIssues(parsed.error), 'request body');
-    if (request.idempotencyKey !== undefined && request.idempotencyKey.length > MAX_REQUEST_ID) {
-      throw new ValidationError([{ field: 'Idempotency-Key', message: `at most ${MAX_REQUEST_ID} characters` }], 'header');
-    }
-    const requestId = request.idempotencyKey ?? parsed.data.request_id;
-    if (!requestId) {
-      throw new ValidationError(
-        [{ field: 'request_id', message: 'required (or send an Idempotency-Key header)' }],
-        'request body',
-      );
-    }
+    const requestId = requestIdOf(request, parsed.data.request_id);
+    if (requestId instanceof ValidationError) throw requestId;
     const body = { ...parsed.data, request_id: requestId, workflow_key: workflowKey };
     const hash = canonicalHash(body);
 
     const earlier = await deps.runs.findByRequestId(apiKeyId, requestId);
     if (earlier) return replayOf(earlier, hash);
-    const [verdict] = await deps.cache.limit([
-      { rules: [{ key: `rl:key:${apiKeyId}`, limit: deps.limits.perKeyPerMinute, periodMs: MINUTE }] },
-    ]);
-    if (!verdict!.allowed) {
-      const retryAfterMs = verdict!.decisions[0]!.retryAfterMs;
-      throw new RateLimitedError(Math.max(1, Math.ceil(retryAfterMs / 1000)), 'API key rate limit exceeded');
-    }
+    await spendKeyLimit(deps.cache, apiKeyId, deps.limits.perKeyPerMinute);
     const [workflow, userId] = await Promise.all([deps.workflows.find(workflowKey), recipient(body)]);
     if (!workflow) throw new NotFoundError(`Workflow ${workflowKey} not found`);
 

@@ -1,5 +1,5 @@
 import type { Logger } from '../../../../shared/logging/logger.js';
-import { createWakeableSleep } from '../../../../shared/runtime/wakeable-sleep.js';
+import { createPollingLoop } from '../../../../shared/runtime/polling-loop.js';
 import type { RunEngine } from '../steps/run-engine.js';
 import type { RunRow, RunStore } from './run-store.js';
 
@@ -38,10 +38,6 @@ export interface RunWorker {
 export function createRunWorker(deps: RunWorkerDeps): RunWorker {
   const batchSize = deps.batchSize ?? 50;
   const idleMs = deps.idleMs ?? 1_000;
-  const maxBackoffMs = deps.maxBackoffMs ?? 5_000;
-  let running = false;
-  let loop: Promise<void> | undefined;
-  const pause = createWakeableSleep();
 
   async function advanceOne(run: RunRow, keepGoing: () => boolean): Promise<void> {
     try {
@@ -60,39 +56,22 @@ export function createRunWorker(deps: RunWorkerDeps): RunWorker {
     return runs.length;
   }
 
-  async function run(): Promise<void> {
-    let backoff = 100;
-    while (running) {
-      pause.beginRound();
-      try {
-        const n = await round(() => running);
-        backoff = 100;
-        if (n < batchSize) {
-          const next = await deps.runs.nextDueInMs();
-          await pause.sleep(next === null ? idleMs : Math.min(idleMs, Math.max(5, next)));
-        }
-      } catch (err) {
-        deps.logger.warn({ err, retry_in_ms: backoff }, 'workflow worker round failed; trying again');
-        await pause.sleep(backoff);
-        backoff = Math.min(maxBackoffMs, backoff * 2);
-      }
-    }
-  }
+  const loop = createPollingLoop({
+    async round(keepGoing) {
+      if ((await round(keepGoing)) >= batchSize) return 0;
+      // asleep until the next run is due (a delay's end), or `idleMs` for runs another gateway creates
+      const next = await deps.runs.nextDueInMs();
+      return next === null ? idleMs : Math.min(idleMs, Math.max(5, next));
+    },
+    logger: deps.logger,
+    failure: 'workflow worker round failed; trying again',
+    maxBackoffMs: deps.maxBackoffMs,
+  });
 
   return {
-    start() {
-      if (running) return;
-      running = true;
-      loop = run();
-    },
-    nudge() {
-      pause.nudge();
-    },
-    async stop() {
-      running = false;
-      pause.interrupt();
-      await loop;
-    },
+    start: () => loop.start(),
+    nudge: () => loop.nudge(),
+    stop: () => loop.stop(),
     async drain() {
       while ((await round(() => true)) > 0) {}
     },
