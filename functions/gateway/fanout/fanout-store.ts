@@ -79,12 +79,13 @@ export function createFanoutStore(db: Db, options: FanoutStoreOptions = {}) {
      * (false), so no page is counted twice.
      */
     async writePage(id: string, page: FanoutPage, leaseMs: number): Promise<FanoutRow | null> {
+      // read before the transaction: the subscriptions' query runs on `db`, and PGlite's one connection is the transaction's
+      const hooks = (await options.intakeEvents?.(page.rows)) ?? [];
       return db.transaction(async (tx) => {
         const locked = rowsOf<{ cursor: string | null }>(
           await tx.execute(sql`select cursor from fanouts where id = ${id}::uuid and state = 'running' for update`),
         );
         if (locked.length === 0 || (locked[0]!.cursor ?? null) !== page.after) return null;
-        const hooks = (await options.intakeEvents?.(page.rows)) ?? [];
         const inserted = await insertAcceptedIn(tx as unknown as Db, page.rows, page.outboxRows, page.events, hooks);
         const mine = page.rows.filter((r) => inserted.has(r.id!));
         // to be sent: now, or when the subscriber's quiet hours end
