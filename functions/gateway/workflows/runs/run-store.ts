@@ -149,15 +149,17 @@ export function createRunStore(db: Db) {
     },
 
     /**
-     * Milliseconds until a running run can next be taken (0 when one can now;
-     * a leased run counts from its lease's end), or null when none runs.
+     * Milliseconds until the next running run falls due, or null when none
+     * is due later (runs due now that no worker could lease are held by
+     * another worker, or wait for its lease to end: the idle poll finds them).
+     * One step down the due index.
      */
     async nextDueInMs(): Promise<number | null> {
       const result = await db.execute(sql`
-        select greatest(0, extract(epoch from (min(greatest(due_at, coalesce(leased_until, due_at))) - now())) * 1000)::float8 as ms
-        from workflow_runs where state = 'running'`);
-      const ms = rowsOf<{ ms: number | null }>(result)[0]?.ms;
-      return ms === null || ms === undefined ? null : Number(ms);
+        select extract(epoch from (due_at - now())) * 1000 as ms from workflow_runs
+        where state = 'running' and due_at > now() order by due_at limit 1`);
+      const ms = rowsOf<{ ms: number | string }>(result)[0]?.ms;
+      return ms === undefined ? null : Number(ms);
     },
 
     /** Give a leased run back (a worker stopping, or a step that failed and is to be tried again). */
