@@ -33,6 +33,8 @@ export function createStatusRoutes(deps: GatewayAppDeps): Hono<AppEnv> {
         timestamp: body.timestamp ?? new Date().toISOString(),
         attempt: 1,
         provider: 'external',
+        // the channel it reports on: a notification that fell back to another since is not moved by it
+        channel,
         ...(body.error && { error: body.error }),
       });
       const updated = await deps.store.find(body.notification_id);

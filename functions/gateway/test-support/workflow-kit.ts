@@ -18,9 +18,9 @@ export function workflowKit(kit: PlatformKit) {
       return (await kit.request('GET', `/api/v1/workflow-runs/${id}`, { auth })).body.data;
     },
     /** The run once it is no longer running. */
-    async finished(id: string, timeout = 20_000) {
-      await expect.poll(async () => (await api.run(id)).status, { timeout, interval: 100 }).not.toBe('running');
-      return api.run(id);
+    async finished(id: string, auth = kit.sendKey, timeout = 20_000) {
+      await expect.poll(async () => (await api.run(id, auth)).status, { timeout, interval: 100 }).not.toBe('running');
+      return api.run(id, auth);
     },
     async notification(id: string) {
       return (await kit.request('GET', `/api/v1/notifications/${id}`, { auth: kit.adminKey })).body.data;

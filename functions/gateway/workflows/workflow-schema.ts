@@ -66,6 +66,8 @@ export const workflowRuns = pgTable(
     uniqueIndex('workflow_runs_api_key_request_key').on(t.apiKeyId, t.requestId),
     // what the workers poll: runs whose next step is due
     index('workflow_runs_due_idx').on(t.dueAt).where(sql`${t.state} = 'running'`),
+    // the operators' listing, newest first
+    index('workflow_runs_created_idx').on(t.createdAt),
   ],
 );
 
@@ -98,13 +100,17 @@ export const workflowDigests = pgTable(
   {
     runId: uuid('run_id').primaryKey(),
     workflowId: uuid('workflow_id').notNull(),
+    /** Runs of another version, or of another API key, never join: their payloads are not this run's to send. */
+    version: integer('version').notNull().default(1),
+    apiKeyId: text('api_key_id').notNull().default(''),
     userId: uuid('user_id').notNull(),
     stepIndex: integer('step_index').notNull(),
+    /** sha256 (base64url) of the rendered key: any length fits the index. */
     digestKey: text('digest_key').notNull(),
     joined: integer('joined').notNull().default(1),
     closesAt: timestamp('closes_at', { withTimezone: true }).notNull(),
   },
-  (t) => [uniqueIndex('workflow_digests_open_key').on(t.workflowId, t.userId, t.stepIndex, t.digestKey)],
+  (t) => [uniqueIndex('workflow_digests_open_key').on(t.workflowId, t.version, t.apiKeyId, t.userId, t.stepIndex, t.digestKey)],
 );
 
 /** One payload a digest collected; `from_run_id` is unique, so a run joins at most once. */

@@ -34,7 +34,7 @@ describe.each(testDatabases())('workflow steps on $kind', (target) => {
 
   /** Make a waiting run's step due now (a long delay ends), so a test decides when a condition is evaluated. */
   const fastForward = (runId: string) =>
-    kit.infra.database.db.execute(sql`update workflow_runs set due_at = now() where id = ${runId}`);
+    kit.infra.database.db.execute(sql`update workflow_runs set due_at = date_trunc('milliseconds', now()) where id = ${runId}`);
 
   it('a send step renders its template with the payload, a step may override a variable, and the run records the notification', async () => {
     const key = await wf.define([{ ...email, variables: { name: '{{ payload.first_name }} {{ payload.last_name }}' } }]);
@@ -135,6 +135,36 @@ describe.each(testDatabases())('workflow steps on $kind', (target) => {
     }
     // one digest per thread
     expect(new Set(collectors.map((c) => c.steps[1].notification_id)).size).toBe(2);
+  });
+
+  it('a digest key of any length works, and triggers of two API keys never share a digest (nor its payloads)', async () => {
+    const key = await wf.define([
+      { type: 'digest', window: 'PT1H', key: '{{ payload.k }}' },
+      { type: 'send', channel: 'email', template_code: DIGEST_TEMPLATE },
+    ]);
+    const user = await kit.createUser();
+    const long = 'x'.repeat(6000) + Math.random().toString(36);
+    const other = (await kit.request('POST', '/api/v1/api-keys', { body: { name: 'other sender', scopes: ['send'] } })).body.data
+      .key;
+    const mine = [
+      await wf.trigger(key, { user_id: user.id, payload: { k: long, comment: 'a' } }),
+      await wf.trigger(key, { user_id: user.id, payload: { k: long, comment: 'b' } }),
+    ].map((r) => r.body.data.workflow_run_id);
+    const theirs = (await wf.trigger(key, { user_id: user.id, payload: { k: long, comment: 'c' } }, other)).body.data
+      .workflow_run_id;
+    await expect.poll(async () => (await wf.run(mine[1])).status).toBe('merged');
+    expect((await wf.run(mine[1])).merged_into).toBe(mine[0]);
+    await expect.poll(async () => (await wf.run(theirs, other)).steps[0].state).toBe('waiting');
+    expect((await wf.run(theirs, other)).status).toBe('running');
+    // the window ends now
+    await Promise.all([fastForward(mine[0]), fastForward(theirs)]);
+    const [collected, separate] = await Promise.all([wf.finished(mine[0]), wf.finished(theirs, other)]);
+    const events = async (run: { steps: Step[] }) =>
+      ((await wf.notification(run.steps[1]!.notification_id!)).variables.events as Array<{ comment: string }>).map(
+        (e) => e.comment,
+      );
+    expect(await events(collected)).toEqual(['a', 'b']);
+    expect(await events(separate)).toEqual(['c']);
   });
 
   it('a throttle lets `limit` runs per window through; on_excess drop ends the others, defer holds them until a slot frees', async () => {

@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { and, asc, eq, isNull, lte, or, sql } from 'drizzle-orm';
 import { rowsOf } from '../../../../shared/db/bulk-insert.js';
 import type { Db } from '../../../../shared/db/create-db.js';
+import { announceRunFinishedIn } from '../../webhooks/run-finished-event.js';
 import {
   type RunState,
   workflowDigestEvents,
@@ -43,6 +45,23 @@ export interface StepTx {
  * ({@link RunStore.takeStep}): two workers (or a worker and a cancel) never
  * both move a run, so each step happens once.
  */
+/**
+ * The run still where `run` saw it: running, at its step, due when it was
+ * due. A wait (a delay begun, a digest opened) moves `due_at` and keeps the
+ * step, so a worker holding the run from before the wait (its lease ran out
+ * and another took it) no longer matches and takes nothing.
+ */
+const stillAt = (run: RunRow) =>
+  and(
+    eq(workflowRuns.id, run.id),
+    eq(workflowRuns.state, 'running'),
+    eq(workflowRuns.stepIndex, run.stepIndex),
+    sql`date_trunc('milliseconds', ${workflowRuns.dueAt}) = ${run.dueAt.toISOString()}::timestamptz`,
+  );
+
+/** What a digest is keyed by: the rendered key hashed, so any length fits the unique index. */
+const digestKeyOf = (key: string) => createHash('sha256').update(key).digest('base64url');
+
 export function createRunStore(db: Db) {
   const stepRecord = async (tx: Db, runId: string, stepIndex: number) => {
     const [row] = await tx
@@ -93,6 +112,7 @@ export function createRunStore(db: Db) {
               leasedUntil: null,
             };
     const [row] = await tx.update(workflowRuns).set(set).where(eq(workflowRuns.id, run.id)).returning();
+    if (move.kind === 'finish') await announceRunFinishedIn(tx, row!);
     return row!;
   }
 
@@ -175,11 +195,7 @@ export function createRunStore(db: Db) {
      */
     async takeStep(run: RunRow, step: (held: StepTx) => Promise<{ record: StepRecord; move: RunMove }>): Promise<RunRow | null> {
       return db.transaction(async (tx) => {
-        const [held] = await tx
-          .select()
-          .from(workflowRuns)
-          .where(and(eq(workflowRuns.id, run.id), eq(workflowRuns.state, 'running'), eq(workflowRuns.stepIndex, run.stepIndex)))
-          .for('update');
+        const [held] = await tx.select().from(workflowRuns).where(stillAt(run)).for('update');
         if (!held) return null;
         const { record, move } = await step({ tx, run: held, record: await stepRecord(tx, held.id, held.stepIndex) });
         await writeRecord(tx, held, record);
@@ -189,12 +205,22 @@ export function createRunStore(db: Db) {
 
     /** Finish a run that has no step left (its last step moved it past the end), or fail it with `error`. */
     async complete(run: RunRow, error: string | null = null): Promise<RunRow | null> {
-      const [row] = await db
-        .update(workflowRuns)
-        .set({ state: error ? 'failed' : 'completed', error, completedAt: sql`now()`, updatedAt: sql`now()`, leasedUntil: null })
-        .where(and(eq(workflowRuns.id, run.id), eq(workflowRuns.state, 'running'), eq(workflowRuns.stepIndex, run.stepIndex)))
-        .returning();
-      return row ?? null;
+      return db.transaction(async (tx) => {
+        const [row] = await tx
+          .update(workflowRuns)
+          .set({
+            state: error ? 'failed' : 'completed',
+            error,
+            completedAt: sql`now()`,
+            updatedAt: sql`now()`,
+            leasedUntil: null,
+          })
+          .where(stillAt(run))
+          .returning();
+        // the webhook event commits with the run's end
+        if (row) await announceRunFinishedIn(tx, row);
+        return row ?? null;
+      });
     },
 
     /** Hold a run at its step until `dueAt` (a send refused by a rate limit), giving its lease back. */
@@ -202,7 +228,7 @@ export function createRunStore(db: Db) {
       const [row] = await db
         .update(workflowRuns)
         .set({ dueAt, leasedUntil: null, updatedAt: sql`now()` })
-        .where(and(eq(workflowRuns.id, run.id), eq(workflowRuns.state, 'running'), eq(workflowRuns.stepIndex, run.stepIndex)))
+        .where(stillAt(run))
         .returning();
       return row ?? null;
     },
@@ -227,7 +253,7 @@ export function createRunStore(db: Db) {
     },
 
     /**
-     * Join the open digest for this run's user, workflow, step and `key`, or
+     * Join the open digest for this run's user, workflow version, API key, step and `key`, or
      * open it with this run as its collector (closing at `closesAt`). The
      * unique index decides between concurrent joiners: exactly one opens it.
      * Returns the collecting run's id.
@@ -238,13 +264,22 @@ export function createRunStore(db: Db) {
         .values({
           runId: run.id,
           workflowId: run.workflowId,
+          version: run.version,
+          apiKeyId: run.apiKeyId,
           userId: run.userId,
           stepIndex: run.stepIndex,
-          digestKey: key,
+          digestKey: digestKeyOf(key),
           closesAt,
         })
         .onConflictDoUpdate({
-          target: [workflowDigests.workflowId, workflowDigests.userId, workflowDigests.stepIndex, workflowDigests.digestKey],
+          target: [
+            workflowDigests.workflowId,
+            workflowDigests.version,
+            workflowDigests.apiKeyId,
+            workflowDigests.userId,
+            workflowDigests.stepIndex,
+            workflowDigests.digestKey,
+          ],
           set: { joined: sql`${workflowDigests.joined} + 1` },
         })
         .returning({ runId: workflowDigests.runId, closesAt: workflowDigests.closesAt });
@@ -263,12 +298,12 @@ export function createRunStore(db: Db) {
     async closeDigest(tx: Db, runId: string): Promise<Array<Record<string, unknown>>> {
       // the delete waits for joiners holding the row, so every payload that joined is read below
       await tx.delete(workflowDigests).where(eq(workflowDigests.runId, runId));
+      // the payloads move to the run (its `events`): their rows go
       const rows = await tx
-        .select({ payload: workflowDigestEvents.payload })
-        .from(workflowDigestEvents)
+        .delete(workflowDigestEvents)
         .where(eq(workflowDigestEvents.digestRunId, runId))
-        .orderBy(asc(workflowDigestEvents.id));
-      return rows.map((r) => r.payload);
+        .returning({ id: workflowDigestEvents.id, payload: workflowDigestEvents.payload });
+      return rows.sort((a, b) => a.id - b.id).map((r) => r.payload);
     },
 
     /**
@@ -292,11 +327,6 @@ export function createRunStore(db: Db) {
         eq(workflowThrottlePasses.stepIndex, run.stepIndex),
         sql`${workflowThrottlePasses.passedAt} > ${since}`,
       );
-      const passes = await tx
-        .select({ passedAt: workflowThrottlePasses.passedAt })
-        .from(workflowThrottlePasses)
-        .where(window)
-        .orderBy(asc(workflowThrottlePasses.passedAt));
       // passes that left the window count no more
       await tx
         .delete(workflowThrottlePasses)
@@ -308,16 +338,27 @@ export function createRunStore(db: Db) {
             sql`${workflowThrottlePasses.passedAt} <= ${since}`,
           ),
         );
-      if (passes.length < limit) {
+      const [counted] = await tx
+        .select({ n: sql<number>`count(*)`.mapWith(Number) })
+        .from(workflowThrottlePasses)
+        .where(window);
+      const passes = counted?.n ?? 0;
+      if (passes < limit) {
         await tx
           .insert(workflowThrottlePasses)
           .values({ workflowId: run.workflowId, userId: run.userId, stepIndex: run.stepIndex, runId: run.id })
           .onConflictDoNothing();
         return { passed: true };
       }
-      // the slot of the oldest pass in the window frees when it leaves the window
-      const oldest = passes[passes.length - limit]!.passedAt;
-      return { passed: false, freeAt: new Date(oldest.getTime() + windowMs) };
+      // a slot frees when pass number `passes - limit` (oldest first) leaves the window
+      const [freeing] = await tx
+        .select({ passedAt: workflowThrottlePasses.passedAt })
+        .from(workflowThrottlePasses)
+        .where(window)
+        .orderBy(asc(workflowThrottlePasses.passedAt))
+        .offset(passes - limit)
+        .limit(1);
+      return { passed: false, freeAt: new Date(freeing!.passedAt.getTime() + windowMs) };
     },
   };
 }

@@ -169,6 +169,12 @@ export function createRunEngine(deps: RunEngineDeps) {
 
   async function takeOne(run: RunRow, steps: WorkflowStep[]): Promise<RunRow | null> {
     const step = steps[run.stepIndex]!;
+    if (step.type === 'send') {
+      // read again just before sending: a run cancelled (or moved on by another worker) since it was leased sends nothing;
+      // a cancel landing between this read and the send itself lets that one send through
+      const current = await deps.runs.find(run.id);
+      if (current?.state !== 'running' || current.stepIndex !== run.stepIndex) return null;
+    }
     const decided = await beforeTx(run, step, steps);
     if (decided) return deps.runs.takeStep(run, async () => decided);
     return deps.runs.takeStep(run, (held) => inTx(held, step as Exclude<WorkflowStep, { type: 'send' }>));
