@@ -1,5 +1,4 @@
 import { ValidationError } from '../../../shared/errors.js';
-import type { IntakeRequest } from './intake-call.js';
 
 /** Same bound as `request_id` in the body; longer keys would not fit the unique index. */
 export const MAX_REQUEST_ID = 200;
