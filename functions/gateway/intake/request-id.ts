@@ -9,7 +9,7 @@ export const MAX_REQUEST_ID = 200;
  * with a header too long).
  */
 export function requestIdOf(
-  request: Pick<IntakeRequest, 'idempotencyKey'>,
+  request: { idempotencyKey?: string | undefined },
   bodyRequestId: string | undefined,
 ): string | ValidationError {
   if (request.idempotencyKey !== undefined && request.idempotencyKey.length > MAX_REQUEST_ID) {
