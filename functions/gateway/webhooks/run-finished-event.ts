@@ -2,8 +2,8 @@ import { and, eq, sql } from 'drizzle-orm';
 import { bulkInsert } from '../../../shared/db/bulk-insert.js';
 import type { Db } from '../../../shared/db/create-db.js';
 import { outbox } from '../schema.js';
-import type { RunRow } from '../workflows/runs/run-store.js';
 import { runJson } from '../workflows/runs/run-wire.js';
+import type { RunRow } from '../workflows/workflow-schema.js';
 import { eventRows } from './webhook-event-rows.js';
 import { webhookDeliveries, webhookEndpoints } from './webhook-schema.js';
 

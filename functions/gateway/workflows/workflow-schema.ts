@@ -141,3 +141,8 @@ export const workflowThrottlePasses = pgTable(
     index('workflow_throttle_passes_window_idx').on(t.workflowId, t.userId, t.stepIndex, t.passedAt),
   ],
 );
+
+/** A run as stored. */
+export type RunRow = typeof workflowRuns.$inferSelect;
+/** What one step of a run did, as stored. */
+export type RunStepRow = typeof workflowRunSteps.$inferSelect;

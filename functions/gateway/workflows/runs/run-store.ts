@@ -4,7 +4,9 @@ import { rowsOf } from '../../../../shared/db/bulk-insert.js';
 import type { Db } from '../../../../shared/db/create-db.js';
 import { announceRunFinishedIn } from '../../webhooks/run-finished-event.js';
 import {
+  type RunRow,
   type RunState,
+  type RunStepRow,
   workflowDigestEvents,
   workflowDigests,
   workflowRunSteps,
@@ -12,9 +14,8 @@ import {
   workflowThrottlePasses,
 } from '../workflow-schema.js';
 
-export type RunRow = typeof workflowRuns.$inferSelect;
+export type { RunRow, RunStepRow } from '../workflow-schema.js';
 export type NewRun = typeof workflowRuns.$inferInsert;
-export type RunStepRow = typeof workflowRunSteps.$inferSelect;
 type StepState = RunStepRow['state'];
 
 /** What one step did, recorded with the run's move. */

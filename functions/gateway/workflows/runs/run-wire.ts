@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { WorkflowStep } from '../definitions/workflow.schemas.js';
+import type { RunRow, RunStepRow } from '../workflow-schema.js';
 import type { runResponse, runStepResponse } from './run.responses.js';
-import type { RunRow, RunStepRow } from './run-store.js';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
