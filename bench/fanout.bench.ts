@@ -7,13 +7,10 @@
 // every subscriber must still have exactly one notification of it.
 // Run: `BENCHES=fanout npm run bench` (BENCH_FANOUT_SUBSCRIBERS, default 100,000;
 // needs DATABASE_URL, REDIS_URL, AMQP_URL; stop any `npm start` first: it uses ports 8000-8002).
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import postgres from 'postgres';
-import { dropRabbitTopology } from '../shared/queue/rabbitmq/topology.js';
+import { openBenchPlatform } from './lib/bench-platform.js';
 import { spawnTs, waitForOk } from './lib/processes.js';
 import { progress } from './lib/progress.js';
 
@@ -61,31 +58,12 @@ const fanoutBody = (topicKey: string) => ({
 });
 
 export async function runFanoutBench(env: Record<string, string | undefined> = process.env): Promise<FanoutBenchRow[]> {
-  const { DATABASE_URL, REDIS_URL, AMQP_URL } = env;
-  if (!DATABASE_URL || !REDIS_URL || !AMQP_URL) throw new Error('bench/fanout needs DATABASE_URL, REDIS_URL and AMQP_URL');
-  const dbName = `bench_${Date.now().toString(36)}`;
-  const admin = postgres(DATABASE_URL, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${dbName}`);
-  const dbUrl = new URL(DATABASE_URL);
-  dbUrl.pathname = `/${dbName}`;
-  const queuePrefix = `${dbName}.`;
-  const adminKey = `bench-admin-${randomBytes(16).toString('hex')}`;
-  const platformEnv = {
-    DATABASE_URL: dbUrl.toString(),
-    REDIS_URL,
-    AMQP_URL,
-    AMQP_QUEUE_PREFIX: queuePrefix,
-    ADMIN_API_KEY: adminKey,
-    JWT_SECRET: randomBytes(32).toString('hex'),
-    INTERNAL_SECRET: randomBytes(32).toString('hex'),
-    DATA_DIR: mkdtempSync(join(tmpdir(), 'bench-')),
-    LOG_LEVEL: 'warn',
-    FUNCTIONS: 'gateway,user,template',
+  const platform = await openBenchPlatform('bench/fanout', env, {
     // the process started again after the kill takes the fan-out over once the dead one's lease runs out
     FANOUT_LEASE_MS: '3000',
-  };
-  let system = spawnTs('scripts/start.ts', platformEnv, 'system');
-  const sql = postgres(dbUrl.toString(), { max: 1, onnotice: () => {} });
+  });
+  let system = spawnTs('scripts/start.ts', platform.env, 'system');
+  const sql = postgres(platform.databaseUrl, { max: 1, onnotice: () => {} });
   /** Notifications of a fan-out: how many, and how many distinct subscribers. */
   const written = async (id: string) => {
     const [row] = await sql<Array<{ n: number; users: number }>>`
@@ -95,8 +73,8 @@ export async function runFanoutBench(env: Record<string, string | undefined> = p
   };
   try {
     await waitForOk(`${GATEWAY}/health/ready`, 120_000);
-    const sendKey = (await api('POST', '/api/v1/api-keys', adminKey, { name: 'bench', scopes: ['send'] })).key as string;
-    await api('POST', '/api/v1/templates', adminKey, {
+    const sendKey = (await api('POST', '/api/v1/api-keys', platform.adminKey, { name: 'bench', scopes: ['send'] })).key as string;
+    await api('POST', '/api/v1/templates', platform.adminKey, {
       template_code: 'bench_news',
       channel: 'email',
       category: 'news',
@@ -132,7 +110,7 @@ export async function runFanoutBench(env: Record<string, string | undefined> = p
     const before = await follow(sendKey, second.fanout_id, (p) => p.created >= SUBSCRIBERS / 3, 300_000);
     system.child.kill('SIGKILL');
     await new Promise((resolve) => system.child.once('exit', resolve));
-    system = spawnTs('scripts/start.ts', platformEnv, 'system');
+    system = spawnTs('scripts/start.ts', platform.env, 'system');
     await waitForOk(`${GATEWAY}/health/ready`, 120_000);
     const after = await follow(sendKey, second.fanout_id, (p) => p.status === 'completed');
     const secondRows = await written(second.fanout_id);
@@ -156,9 +134,7 @@ export async function runFanoutBench(env: Record<string, string | undefined> = p
   } finally {
     await sql.end();
     await system.stop();
-    await admin.unsafe(`drop database if exists ${dbName} with (force)`);
-    await admin.end();
-    await dropRabbitTopology(AMQP_URL, queuePrefix);
+    await platform.close();
   }
 }
 

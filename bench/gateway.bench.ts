@@ -3,13 +3,9 @@
 // RabbitMQ, and the batch endpoint, each compared with a bare Hono JSON route
 // measured in the same run. Run: `npx tsx bench/gateway.bench.ts`
 // (needs DATABASE_URL, REDIS_URL, AMQP_URL; stop any `npm start` first: it uses ports 8000-8004).
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
-import postgres from 'postgres';
-import { dropRabbitTopology } from '../shared/queue/rabbitmq/topology.js';
+import { openBenchPlatform } from './lib/bench-platform.js';
 import { drive, type LoadResult } from './lib/load.js';
 import { cpuMsOf, spawnTs, waitForOk } from './lib/processes.js';
 
@@ -42,45 +38,19 @@ async function json(method: string, path: string, key: string | null, body?: unk
 }
 
 export async function runGatewayBench(env: Record<string, string | undefined> = process.env): Promise<BenchRow[]> {
-  const { DATABASE_URL, REDIS_URL, AMQP_URL } = env;
-  if (!DATABASE_URL || !REDIS_URL || !AMQP_URL) throw new Error('bench/gateway needs DATABASE_URL, REDIS_URL and AMQP_URL');
-
-  // a database of its own, dropped at the end
-  const dbName = `bench_${Date.now().toString(36)}`;
-  const admin = postgres(DATABASE_URL, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${dbName}`);
-  const dbUrl = new URL(DATABASE_URL);
-  dbUrl.pathname = `/${dbName}`;
-
-  // queues of its own too (nothing consumes them here), deleted at the end
-  const queuePrefix = `${dbName}.`;
-  const adminKey = `bench-admin-${randomBytes(16).toString('hex')}`;
-  const system = spawnTs(
-    'scripts/start.ts',
-    {
-      DATABASE_URL: dbUrl.toString(),
-      REDIS_URL,
-      AMQP_URL,
-      AMQP_QUEUE_PREFIX: queuePrefix,
-      ADMIN_API_KEY: adminKey,
-      JWT_SECRET: randomBytes(32).toString('hex'),
-      INTERNAL_SECRET: randomBytes(32).toString('hex'),
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'bench-')),
-      LOG_LEVEL: 'warn',
-      // the gateway and the functions it looks up; workers run elsewhere in a real deployment
-      FUNCTIONS: 'gateway,user,template',
-      RATE_LIMIT_PER_KEY_PER_MINUTE: '100000000',
-      RATE_LIMIT_PER_USER_PER_MINUTE: '100000000',
-      // the 50 sign-ups before the run are not what is measured: a cheap scrypt cost (OWASP's takes ~0.5 s each)
-      PASSWORD_SCRYPT_N: '4096',
-    },
-    'system',
-  );
+  const platform = await openBenchPlatform('bench/gateway', env, {
+    RATE_LIMIT_PER_KEY_PER_MINUTE: '100000000',
+    RATE_LIMIT_PER_USER_PER_MINUTE: '100000000',
+    // the 50 sign-ups before the run are not what is measured: a cheap scrypt cost (OWASP's takes ~0.5 s each)
+    PASSWORD_SCRYPT_N: '4096',
+  });
+  const system = spawnTs('scripts/start.ts', platform.env, 'system');
   const bare = spawnTs('bench/bare-server.ts', { PORT: '8099' }, 'bare');
   try {
     await Promise.all([waitForOk(`${GATEWAY}/health/ready`, 120_000), waitForOk('http://127.0.0.1:8099/health/ready')]);
 
-    const sendKey = (await json('POST', '/api/v1/api-keys', adminKey, { name: 'bench', scopes: ['send'] })).key as string;
+    const sendKey = (await json('POST', '/api/v1/api-keys', platform.adminKey, { name: 'bench', scopes: ['send'] }))
+      .key as string;
     const users: string[] = [];
     for (let i = 0; i < 50; i++) {
       users.push(
@@ -214,9 +184,7 @@ export async function runGatewayBench(env: Record<string, string | undefined> = 
     ];
   } finally {
     await Promise.all([system.stop(), bare.stop()]);
-    await admin.unsafe(`drop database if exists ${dbName} with (force)`);
-    await admin.end();
-    await dropRabbitTopology(AMQP_URL, queuePrefix);
+    await platform.close();
   }
 }
 

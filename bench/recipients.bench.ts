@@ -4,13 +4,10 @@
 // database's own speed, the baseline), and the old way (one sign-up per
 // recipient, with a password to hash). Run: `BENCHES=recipients npm run bench`
 // (needs DATABASE_URL, REDIS_URL, AMQP_URL; stop any `npm start` first: it uses ports 8000-8002).
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import postgres from 'postgres';
-import { dropRabbitTopology } from '../shared/queue/rabbitmq/topology.js';
+import { openBenchPlatform } from './lib/bench-platform.js';
 import { cpuMsOf, spawnTs, waitForOk } from './lib/processes.js';
 import { progress } from './lib/progress.js';
 
@@ -90,35 +87,12 @@ async function rawImport(sql: postgres.Sql, items: Array<ReturnType<typeof recip
 }
 
 export async function runRecipientsBench(env: Record<string, string | undefined> = process.env): Promise<RecipientsBenchRow[]> {
-  const { DATABASE_URL, REDIS_URL, AMQP_URL } = env;
-  if (!DATABASE_URL || !REDIS_URL || !AMQP_URL) throw new Error('bench/recipients needs DATABASE_URL, REDIS_URL and AMQP_URL');
-  const dbName = `bench_${Date.now().toString(36)}`;
-  const admin = postgres(DATABASE_URL, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${dbName}`);
-  const dbUrl = new URL(DATABASE_URL);
-  dbUrl.pathname = `/${dbName}`;
-  const queuePrefix = `${dbName}.`;
-  const adminKey = `bench-admin-${randomBytes(16).toString('hex')}`;
-  const system = spawnTs(
-    'scripts/start.ts',
-    {
-      DATABASE_URL: dbUrl.toString(),
-      REDIS_URL,
-      AMQP_URL,
-      AMQP_QUEUE_PREFIX: queuePrefix,
-      ADMIN_API_KEY: adminKey,
-      JWT_SECRET: randomBytes(32).toString('hex'),
-      INTERNAL_SECRET: randomBytes(32).toString('hex'),
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'bench-')),
-      LOG_LEVEL: 'warn',
-      FUNCTIONS: 'gateway,user,template',
-    },
-    'system',
-  );
-  const sql = postgres(dbUrl.toString(), { max: 1, onnotice: () => {} });
+  const platform = await openBenchPlatform('bench/recipients', env);
+  const system = spawnTs('scripts/start.ts', platform.env, 'system');
+  const sql = postgres(platform.databaseUrl, { max: 1, onnotice: () => {} });
   try {
     await waitForOk(`${GATEWAY}/health/ready`, 120_000);
-    const sendKey = (await api('POST', '/api/v1/api-keys', adminKey, { name: 'bench', scopes: ['send'] })).key as string;
+    const sendKey = (await api('POST', '/api/v1/api-keys', platform.adminKey, { name: 'bench', scopes: ['send'] })).key as string;
 
     // baseline: the database alone, then the rows go again so the API starts from the same table
     const rawRun = randomUUID().slice(0, 8);
@@ -202,9 +176,7 @@ export async function runRecipientsBench(env: Record<string, string | undefined>
   } finally {
     await sql.end();
     await system.stop();
-    await admin.unsafe(`drop database if exists ${dbName} with (force)`);
-    await admin.end();
-    await dropRabbitTopology(AMQP_URL, queuePrefix);
+    await platform.close();
   }
 }
 

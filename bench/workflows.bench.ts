@@ -8,13 +8,10 @@
 // long delay. Run: `BENCHES=workflows npm run bench` (needs DATABASE_URL,
 // REDIS_URL, AMQP_URL; BENCH_SECONDS, BENCH_WORKFLOW_PENDING and
 // BENCH_WORKFLOW_TIMERS size it). The platform picks its own ports.
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import postgres from 'postgres';
-import { dropRabbitTopology } from '../shared/queue/rabbitmq/topology.js';
+import { openBenchPlatform } from './lib/bench-platform.js';
 import { drive, type LoadResult } from './lib/load.js';
 import { cpuMsOf, type Spawned, spawnTs, waitForOk } from './lib/processes.js';
 import { progress } from './lib/progress.js';
@@ -60,36 +57,14 @@ function percentile(sorted: number[], p: number): number {
 }
 
 export async function runWorkflowsBench(env: Record<string, string | undefined> = process.env): Promise<WorkflowsBenchRow[]> {
-  const { DATABASE_URL, REDIS_URL, AMQP_URL } = env;
-  if (!DATABASE_URL || !REDIS_URL || !AMQP_URL) throw new Error('bench/workflows needs DATABASE_URL, REDIS_URL and AMQP_URL');
-  const dbName = `bench_${Date.now().toString(36)}`;
-  const admin = postgres(DATABASE_URL, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${dbName}`);
-  const dbUrl = new URL(DATABASE_URL);
-  dbUrl.pathname = `/${dbName}`;
-  const queuePrefix = `${dbName}.`;
-  const adminKey = `bench-admin-${randomBytes(16).toString('hex')}`;
-  const system = spawnTs(
-    'scripts/start.ts',
-    {
-      DATABASE_URL: dbUrl.toString(),
-      REDIS_URL,
-      AMQP_URL,
-      AMQP_QUEUE_PREFIX: queuePrefix,
-      ADMIN_API_KEY: adminKey,
-      JWT_SECRET: randomBytes(32).toString('hex'),
-      INTERNAL_SECRET: randomBytes(32).toString('hex'),
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'bench-')),
-      LOG_LEVEL: 'warn',
-      START_ANY_PORTS: 'true',
-      // the gateway (with its run worker) and the functions it looks up; the sends wait in the queue
-      FUNCTIONS: 'gateway,user,template',
-      RATE_LIMIT_PER_KEY_PER_MINUTE: '100000000',
-      RATE_LIMIT_PER_USER_PER_MINUTE: '100000000',
-    },
-    'system',
-  );
-  const sql = postgres(dbUrl.toString(), { max: 2, onnotice: () => {} });
+  const platform = await openBenchPlatform('bench/workflows', env, {
+    // the gateway runs the run worker; the sends wait in the queue
+    START_ANY_PORTS: 'true',
+    RATE_LIMIT_PER_KEY_PER_MINUTE: '100000000',
+    RATE_LIMIT_PER_USER_PER_MINUTE: '100000000',
+  });
+  const system = spawnTs('scripts/start.ts', platform.env, 'system');
+  const sql = postgres(platform.databaseUrl, { max: 2, onnotice: () => {} });
   try {
     const gateway = await gatewayUrlOf(system);
     await waitForOk(`${gateway}/health/ready`, 120_000);
@@ -104,8 +79,8 @@ export async function runWorkflowsBench(env: Record<string, string | undefined> 
         throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(parsed).slice(0, 300)}`);
       return parsed.data;
     };
-    const sendKey = (await api('POST', '/api/v1/api-keys', adminKey, { name: 'bench', scopes: ['send'] })).key as string;
-    await api('POST', '/api/v1/templates', adminKey, {
+    const sendKey = (await api('POST', '/api/v1/api-keys', platform.adminKey, { name: 'bench', scopes: ['send'] })).key as string;
+    await api('POST', '/api/v1/templates', platform.adminKey, {
       template_code: 'bench_wf',
       channel: 'email',
       category: 'activity',
@@ -114,7 +89,7 @@ export async function runWorkflowsBench(env: Record<string, string | undefined> 
       variables: [{ name: 'name', required: true }],
     });
     const define = async (key: string, duration: string) =>
-      api('POST', '/api/v1/workflows', adminKey, {
+      api('POST', '/api/v1/workflows', platform.adminKey, {
         workflow_key: key,
         name: key,
         steps: [
@@ -274,9 +249,7 @@ export async function runWorkflowsBench(env: Record<string, string | undefined> 
   } finally {
     await sql.end();
     await system.stop();
-    await admin.unsafe(`drop database if exists ${dbName} with (force)`);
-    await admin.end();
-    await dropRabbitTopology(AMQP_URL, queuePrefix);
+    await platform.close();
   }
 }
 
